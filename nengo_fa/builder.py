@@ -1,0 +1,375 @@
+r"""Build the encoder learning rules into a Nengo model.
+
+One step of any encoder rule on a connection into ensemble ``post``, as built
+here (stock Nengo operators unless marked *new*):
+
+1. ``error`` :math:`\mathbf{e}` arrives from connections into ``conn.learning_rule``.
+2. teaching signal :math:`M \mathbf{e}` (`~nengo.builder.operator.DotInc`;
+   :math:`M` is the live ``W.T`` for `.BackpropEncoder`, the fixed scaled
+   feedback for `.FeedbackAlignment`).
+3. ``local_error`` :math:`\delta = M \mathbf{e} \odot f'(J)`
+   (`~nengo.builder.operator.ElementwiseInc`; :math:`f'(J)` of the current
+   the neurons received this step comes from *new* `SimRateSlope`, computed
+   once per ensemble however many rules it has).
+4. per-neuron step :math:`s = -\kappa \Delta t \, n g^2 \delta`
+   (``bias_delta`` when biases are learned), summed over all rules on ``post``.
+5. *new* `SimRankOneUpdate`, once per ensemble: scaled encoders
+   :math:`E \mathrel{+}= s \mathbf{x}^T / r^2` in place (BLAS ``ger``) with
+   :math:`\mathbf{x}` the ensemble's decoded input, and biases
+   :math:`b \mathrel{+}= s`.
+
+Nengo's generic learning-rule builder would add a dense ``delta`` signal and
+``Copy(delta -> encoders)``, which costs two full passes over the encoder
+matrix per step; this module removes that copy and fills the dense ``delta``
+only when it is probed.
+"""
+
+import collections
+
+import numpy as np
+from nengo.builder import Builder, Operator, Signal
+from nengo.builder.operator import Copy, DotInc, ElementwiseInc, Reset
+from nengo.ensemble import Ensemble
+from nengo.exceptions import BuildError
+from nengo.neurons import Direct
+from scipy.linalg.blas import get_blas_funcs
+
+from nengo_fa.derivatives import derivative_function
+from nengo_fa.learning_rules import BackpropEncoder, FeedbackAlignment
+
+BuiltFeedbackAlignment = collections.namedtuple("BuiltFeedbackAlignment", ["feedback"])
+BuiltFeedbackAlignment.__doc__ = """Build-time data of a `.FeedbackAlignment` rule.
+
+feedback : (n_neurons, error_size) ndarray
+    The fixed feedback matrix :math:`B` (before the :math:`1/(n \\bar{a})` scaling).
+"""
+
+
+class SimRateSlope(Operator):
+    """Set ``slope = f'(J)``, the rate-curve slope (Hz per unit current) at ``J``.
+
+    1. sets ``[slope]``
+    2. incs ``[]``
+    3. reads ``[J]``
+    4. updates ``[]``
+    """
+
+    def __init__(self, derivative, J, slope, tag=None):
+        super().__init__(tag=tag)
+        self.derivative = derivative
+        self.sets = [slope]
+        self.incs = []
+        self.reads = [J]
+        self.updates = []
+
+    @property
+    def J(self):
+        return self.reads[0]
+
+    @property
+    def slope(self):
+        return self.sets[0]
+
+    @property
+    def _descstr(self):
+        return f"{self.J} -> {self.slope}"
+
+    def make_step(self, signals, dt, rng):
+        J = signals[self.J]
+        slope = signals[self.slope]
+        derivative = self.derivative
+
+        def step_rate_slope():
+            slope[...] = derivative(J)
+
+        return step_rate_slope
+
+
+class SimRankOneUpdate(Operator):
+    r"""Apply ``encoders += encoder_scale * outer(encoder_step, x)`` and ``bias += bias_step``.
+
+    Done in place with BLAS ``ger`` when the encoder array is C-contiguous.
+
+    1. sets ``[]``
+    2. incs ``[]``
+    3. reads ``[encoder_step, bias_step, x]``
+    4. updates ``[encoders, bias]``
+    """
+
+    def __init__(self, encoders, bias, encoder_step, bias_step, x, encoder_scale, tag=None):
+        super().__init__(tag=tag)
+        self.encoder_scale = float(encoder_scale)
+        self.sets = []
+        self.incs = []
+        self.reads = [encoder_step, bias_step, x]
+        self.updates = [encoders, bias]
+
+    @property
+    def encoder_step(self):
+        return self.reads[0]
+
+    @property
+    def bias_step(self):
+        return self.reads[1]
+
+    @property
+    def x(self):
+        return self.reads[2]
+
+    @property
+    def encoders(self):
+        return self.updates[0]
+
+    @property
+    def bias(self):
+        return self.updates[1]
+
+    @property
+    def _descstr(self):
+        return f"{self.encoder_step} x {self.x} -> {self.encoders}; {self.bias_step} -> {self.bias}"
+
+    def make_step(self, signals, dt, rng):
+        encoders = signals[self.encoders]
+        bias = signals[self.bias]
+        encoder_step = signals[self.encoder_step]
+        bias_step = signals[self.bias_step]
+        x = signals[self.x]
+        scale = self.encoder_scale
+
+        ger = _inplace_ger(encoders)
+        if ger is not None:
+
+            def step_rank_one_update():
+                ger(scale, x, encoder_step)
+                bias[...] += bias_step
+
+        else:
+
+            def step_rank_one_update():
+                encoders[...] += np.outer(scale * encoder_step, x)
+                bias[...] += bias_step
+
+        return step_rank_one_update
+
+
+def _inplace_ger(matrix):
+    """``fn(alpha, x, y)`` doing ``matrix += alpha * outer(y, x)`` in place, or None.
+
+    BLAS is column-major, so a C-contiguous ``matrix`` is updated through its
+    (Fortran-contiguous) transpose. Returns None when that is impossible
+    (non-contiguous view, unsupported dtype).
+    """
+    if matrix.ndim != 2 or not matrix.flags.c_contiguous or matrix.dtype.char not in "fd":
+        return None
+    ger = get_blas_funcs("ger", (matrix,))
+    transposed = matrix.T
+    probe = ger(0.0, np.zeros(matrix.shape[1], matrix.dtype),
+                np.zeros(matrix.shape[0], matrix.dtype), a=transposed, overwrite_a=True)
+    if not np.shares_memory(probe, matrix):
+        return None
+
+    def inplace_ger(alpha, x, y):
+        ger(alpha, x, y, a=transposed, overwrite_a=True)
+
+    return inplace_ger
+
+
+def _transposed(signal):
+    """A view of a 2-D ``signal`` with its axes swapped (Nengo signals have no ``.T``)."""
+    base = signal.base if signal.is_view else signal
+    return Signal(
+        signal.initial_value.T,
+        name=f"{signal.name}.T",
+        base=base,
+        offset=signal.offset,
+        readonly=signal.readonly,
+    )
+
+
+def _post_ensemble(rule):
+    """The ensemble whose encoders ``rule`` learns, validated."""
+    conn = rule.connection
+    post = conn.post_obj
+    name = type(rule.learning_rule_type).__name__
+    if not isinstance(post, Ensemble):
+        raise BuildError(
+            f"{name} on {conn}: the post object must be a nengo.Ensemble (not "
+            f"{type(post).__name__}), because the rule learns that ensemble's "
+            "encoders and biases. Connect to the ensemble itself, not its .neurons."
+        )
+    if isinstance(post.neuron_type, Direct):
+        raise BuildError(
+            f"{name} on {conn}: {post} uses Direct neurons, which have no encoders, "
+            "biases or rate curve to learn. Give it a neuron type such as nengo.LIF()."
+        )
+    return post
+
+
+def _ensemble_learning_signals(model, post):
+    """Per-ensemble signals shared by every encoder rule on ``post``.
+
+    Built on first use: the rate-curve slope at this step's input current, and
+    the summed encoder and bias steps applied by one `SimRankOneUpdate`.
+    """
+    keys = ("rate_slope", "encoder_step", "bias_step")
+    if keys[0] in model.sig[post]:
+        return {key: model.sig[post][key] for key in keys}
+
+    built = model.params[post]
+    n = post.n_neurons
+    reach = 2.0 * np.abs(built.gain)
+    current_range = (np.min(built.bias - reach), np.max(built.bias + reach))
+    derivative = derivative_function(post.neuron_type, current_range)
+
+    slope = Signal(shape=n, name=f"{post}.rate_slope")
+    model.add_op(SimRateSlope(derivative, model.sig[post.neurons]["in"], slope))
+
+    encoder_step = Signal(shape=n, name=f"{post}.encoder_step")
+    bias_step = Signal(shape=n, name=f"{post}.bias_step")
+    model.add_op(Reset(encoder_step))
+    model.add_op(Reset(bias_step))
+
+    bias = model.sig[post.neurons]["bias"]
+    bias.readonly = False
+    model.add_op(
+        SimRankOneUpdate(
+            encoders=model.sig[post]["encoders"],
+            bias=bias,
+            encoder_step=encoder_step,
+            bias_step=bias_step,
+            x=model.sig[post]["in"],
+            encoder_scale=1.0 / post.radius**2,
+            tag=f"{post} encoder/bias learning",
+        )
+    )
+    model.sig[post].update(rate_slope=slope, encoder_step=encoder_step, bias_step=bias_step)
+    return {key: model.sig[post][key] for key in keys}
+
+
+def _remove_dense_delta_copy(model, delta):
+    """Drop the ``Copy(delta -> encoders)`` Nengo's generic builder added."""
+    for i in range(len(model.operators) - 1, -1, -1):
+        op = model.operators[i]
+        if isinstance(op, Copy) and op.src is delta:
+            del model.operators[i]
+            return
+    raise BuildError("nengo_fa: could not find Nengo's encoder delta copy to replace")
+
+
+def _is_probed(model, rule, attr):
+    toplevel = model.toplevel
+    return toplevel is not None and any(
+        p.target == rule and p.attr == attr for p in toplevel.all_probes
+    )
+
+
+def build_encoder_rule(model, rule_type, rule, teaching_matrix):
+    r"""Add the shared data flow of an encoder rule given its :math:`M`.
+
+    ``teaching_matrix`` is a Signal of shape ``(n_neurons, rule.size_in)``.
+    """
+    post = rule.connection.post_obj
+    n = post.n_neurons
+    gain = model.params[post].gain
+    learning = _ensemble_learning_signals(model, post)
+    name = type(rule_type).__name__
+
+    error = Signal(shape=rule.size_in, name=f"{name}:error")
+    model.add_op(Reset(error))
+    model.sig[rule]["in"] = error
+
+    teaching = Signal(shape=n, name=f"{name}:teaching")
+    model.add_op(Reset(teaching))
+    model.add_op(DotInc(teaching_matrix, error, teaching, tag=f"{name}:feedback"))
+
+    local_error = Signal(shape=n, name=f"{name}:local_error")
+    model.add_op(Reset(local_error))
+    model.add_op(ElementwiseInc(learning["rate_slope"], teaching, local_error))
+
+    scale = -rule_type.learning_rate * model.dt * n * gain**2
+    step = Signal(shape=n, name=f"{name}:step")
+    model.add_op(Reset(step))
+    model.add_op(ElementwiseInc(Signal(scale, name=f"{name}:scale"), local_error, step))
+    model.add_op(Copy(step, learning["encoder_step"], inc=True))
+    if rule_type.learn_bias:
+        model.add_op(Copy(step, learning["bias_step"], inc=True))
+        bias_delta = step
+    else:
+        bias_delta = Signal(np.zeros(n), name=f"{name}:no_bias_delta")
+
+    delta = model.sig[rule]["delta"]
+    _remove_dense_delta_copy(model, delta)
+    if _is_probed(model, rule, "delta"):
+        # delta = outer(step / r^2, x), materialized only for the probe
+        x = model.sig[post]["in"]
+        x_scaled = Signal(shape=x.shape, name=f"{name}:x_over_r2")
+        model.add_op(Reset(x_scaled))
+        model.add_op(ElementwiseInc(Signal(1.0 / post.radius**2), x, x_scaled))
+        model.add_op(Reset(delta))
+        model.add_op(
+            ElementwiseInc(step.reshape((n, 1)), x_scaled.reshape((1, x.shape[0])), delta)
+        )
+
+    model.sig[rule]["error"] = error
+    model.sig[rule]["local_error"] = local_error
+    model.sig[rule]["bias_delta"] = bias_delta
+    model.sig[rule]["scaled_encoders"] = model.sig[post]["encoders"]
+    model.sig[rule]["bias"] = model.sig[post.neurons]["bias"]
+
+
+@Builder.register(BackpropEncoder)
+def build_backprop_encoder(model, rule_type, rule):
+    """Build `.BackpropEncoder`: :math:`M` is the live transpose of the decoders' weights."""
+    conn = rule.connection
+    post = _post_ensemble(rule)
+    decoders = rule_type.decoders
+    if decoders.pre_obj is not post:
+        raise BuildError(
+            f"BackpropEncoder on {conn}: decoders={decoders} must be a decoded "
+            f"connection leaving {post} (nengo.Connection({post.label or 'ens'}, ...)), "
+            f"but it leaves {decoders.pre_obj}."
+        )
+    if decoders.solver.weights:
+        raise BuildError(
+            f"BackpropEncoder on {conn}: decoders={decoders} uses a solver with "
+            "weights=True; use a decoder solver (weights=False) so its weights map "
+            f"{post}'s activities to its output."
+        )
+    weights = model.sig[decoders].get("weights")
+    if weights is None:
+        raise BuildError(
+            f"BackpropEncoder on {conn} reads the weights of {decoders}, which is "
+            "built later. Create that connection before this one (connections are "
+            "built in creation order, subnetworks before their parent's)."
+        )
+    assert weights.shape == (rule.size_in, post.n_neurons), weights.shape
+    build_encoder_rule(model, rule_type, rule, _transposed(weights))
+
+
+@Builder.register(FeedbackAlignment)
+def build_feedback_alignment(model, rule_type, rule):
+    r"""Build `.FeedbackAlignment`: :math:`M = B / (n \bar{a})`, fixed."""
+    conn = rule.connection
+    post = _post_ensemble(rule)
+    n, k = post.n_neurons, rule_type.error_size
+    if isinstance(rule_type.feedback, np.ndarray):
+        feedback = rule_type.feedback
+    else:
+        seed = np.random.SeedSequence([model.seeds[conn], 0xFA]).generate_state(1)[0]
+        feedback = rule_type.feedback.sample(n, k, rng=np.random.RandomState(seed))
+    feedback = np.asarray(feedback, dtype=float)
+    if feedback.shape != (n, k):
+        raise BuildError(
+            f"FeedbackAlignment on {conn}: feedback has shape {feedback.shape}, but "
+            f"must be (n_neurons, error_size) = ({n}, {k}) for {post}."
+        )
+    mean_rate = float(np.mean(model.params[post].max_rates))
+    if not (np.isfinite(mean_rate) and mean_rate > 0):
+        raise BuildError(
+            f"FeedbackAlignment on {conn}: {post} has mean max firing rate "
+            f"{mean_rate}, so the feedback cannot be scaled; check its gains, "
+            "biases or max_rates."
+        )
+    teaching_matrix = Signal(feedback / (n * mean_rate), name="FeedbackAlignment:M")
+    build_encoder_rule(model, rule_type, rule, teaching_matrix)
+    model.params[rule] = BuiltFeedbackAlignment(feedback=feedback)

@@ -1,0 +1,192 @@
+r"""Derivatives of neuron rate curves with respect to input current.
+
+Every encoder rule needs :math:`f'(J)`, the slope of a neuron type's rate curve
+:math:`r = f(J)` (Hz) with respect to its input current :math:`J` (Nengo's
+dimensionless current, the ``J`` that ``NeuronType.step`` receives). This module
+is the single source of that math.
+
+* Analytic derivatives are registered per neuron type with
+  `register_derivative`, keyed on the *exact* type so that a user subclass
+  with a different rate curve never silently inherits the wrong slope.
+* Spiking types use the derivative of their rate approximation (the curve
+  Nengo's ``rates`` returns). The `~nengo.RegularSpiking`,
+  `~nengo.StochasticSpiking` and `~nengo.PoissonSpiking` wrappers use the
+  derivative of their ``base_type`` times their ``amplitude`` (their mean
+  output is ``amplitude`` times the base rate).
+* Adaptive LIF types use the LIF curve, as their ``rates`` does (adaptation is
+  not part of the static rate curve).
+* Any other type with a working ``rates`` (e.g. `~nengo.Izhikevich`) gets a
+  tabulated numerical derivative (see `tabulated_derivative`) and a warning
+  suggesting an analytic one. `~nengo.Direct` has no neurons and is rejected.
+"""
+
+import warnings
+
+import numpy as np
+from nengo.exceptions import BuildError
+from nengo.neurons import (
+    LIF,
+    AdaptiveLIF,
+    AdaptiveLIFRate,
+    Direct,
+    LIFRate,
+    RatesToSpikesNeuronType,
+    RectifiedLinear,
+    Sigmoid,
+    SpikingRectifiedLinear,
+    Tanh,
+)
+
+#: Width (in units of input current) of the softplus that smooths the LIF
+#: threshold; see `lif_derivative`.
+LIF_SMOOTHING = 0.05
+
+_registry = {}
+
+
+def register_derivative(neuron_type_cls, fn=None):
+    """Register ``fn(neuron_type, J) -> dr/dJ`` for exactly ``neuron_type_cls``.
+
+    Can be used as a decorator::
+
+        @nengo_fa.register_derivative(MyNeuron)
+        def my_neuron_derivative(neuron_type, J):
+            return neuron_type.amplitude * (J > 0)
+
+    ``fn`` receives the neuron type instance and an array of input currents
+    and returns an array of the same shape: the slope of the rate curve in Hz
+    per unit current. Registering a type again replaces its derivative.
+    """
+    if fn is None:
+        return lambda f: register_derivative(neuron_type_cls, f)
+    if not (isinstance(neuron_type_cls, type) and callable(fn)):
+        raise TypeError("register_derivative(neuron_type_cls, fn) needs a class and a callable")
+    _registry[neuron_type_cls] = fn
+    return fn
+
+
+def rectified_linear_derivative(neuron_type, J):
+    r""":math:`r = A \max(J, 0)`, so :math:`r' = A` for :math:`J > 0`, else 0."""
+    return np.where(J > 0, float(neuron_type.amplitude), 0.0)
+
+
+def sigmoid_derivative(neuron_type, J):
+    r""":math:`r = \sigma(J) / \tau_{ref}`, so :math:`r' = \sigma(J)(1-\sigma(J))/\tau_{ref}`."""
+    s = 0.5 * (1.0 + np.tanh(0.5 * J))  # overflow-free logistic
+    return s * (1.0 - s) / neuron_type.tau_ref
+
+
+def tanh_derivative(neuron_type, J):
+    r""":math:`r = \tanh(J) / \tau_{ref}`, so :math:`r' = (1 - \tanh^2 J)/\tau_{ref}`."""
+    return (1.0 - np.tanh(J) ** 2) / neuron_type.tau_ref
+
+
+def lif_derivative(neuron_type, J, smoothing=LIF_SMOOTHING):
+    r"""Slope of the LIF rate curve with a softplus-smoothed threshold.
+
+    The LIF rate is :math:`r = A / (\tau_{ref} + \tau_{rc} \log(1 + 1/j))` with
+    :math:`j = J - 1 > 0`; its slope
+    :math:`r' = A \tau_{rc} / (j (j + 1) (\tau_{ref} + \tau_{rc}\log(1 + 1/j))^2)`
+    diverges at threshold. Following the "soft LIF" of Hunsberger & Eliasmith
+    (2015), :math:`j` is replaced by :math:`\rho(j) = s \log(1 + e^{j/s})`
+    (``smoothing`` :math:`s`, in units of current), giving the finite slope
+    :math:`r'(\rho) \, \sigma(j / s)`. Above threshold by more than about
+    :math:`10 s` this equals the exact slope to within 0.1%.
+    """
+    s = smoothing
+    z = np.asarray(J, dtype=float) - 1.0
+    rho = s * np.logaddexp(0.0, z / s)
+    rho = np.maximum(rho, np.finfo(float).tiny)
+    period = neuron_type.tau_ref + neuron_type.tau_rc * np.log1p(1.0 / rho)
+    slope = neuron_type.amplitude * neuron_type.tau_rc / (rho * (rho + 1.0) * period**2)
+    return slope * 0.5 * (1.0 + np.tanh(0.5 * z / s))
+
+
+def rates_to_spikes_derivative(neuron_type, J):
+    """``amplitude`` times the derivative of the wrapped ``base_type``."""
+    base = derivative_function(neuron_type.base_type)
+    return neuron_type.amplitude * base(J)
+
+
+for _cls, _fn in [
+    (RectifiedLinear, rectified_linear_derivative),
+    (SpikingRectifiedLinear, rectified_linear_derivative),
+    (Sigmoid, sigmoid_derivative),
+    (Tanh, tanh_derivative),
+    (LIFRate, lif_derivative),
+    (LIF, lif_derivative),
+    (AdaptiveLIFRate, lif_derivative),
+    (AdaptiveLIF, lif_derivative),
+]:
+    register_derivative(_cls, _fn)
+
+
+def _registered(neuron_type):
+    if isinstance(neuron_type, RatesToSpikesNeuronType) and type(neuron_type) not in _registry:
+        return rates_to_spikes_derivative
+    return _registry.get(type(neuron_type))
+
+
+def rate_curve(neuron_type, J):
+    """Firing rates (Hz) of ``neuron_type`` at input currents ``J`` (any shape).
+
+    The curve Nengo's ``rates`` gives, i.e. the rate approximation of spiking types.
+    """
+    J = np.asarray(J, dtype=float)
+    rates = neuron_type.rates(J.ravel(), 1.0, 0.0)
+    return np.asarray(rates, dtype=float).reshape(J.shape)
+
+
+def tabulated_derivative(neuron_type, current_range, n_points=2001):
+    """Numerical derivative of ``neuron_type.rates`` tabulated over ``current_range``.
+
+    ``rates`` is evaluated once on ``n_points`` evenly spaced currents in
+    ``current_range = (J_min, J_max)``; its central differences are linearly
+    interpolated at run time, and held at the end values outside the range.
+    """
+    lo, hi = (float(v) for v in current_range)
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise ValueError(f"current_range must be finite and increasing, got {current_range}")
+    grid = np.linspace(lo, hi, n_points)
+    slopes = np.gradient(rate_curve(neuron_type, grid), grid)
+
+    def derivative(J):
+        return np.interp(J, grid, slopes)
+
+    return derivative
+
+
+def derivative_function(neuron_type, current_range=None):
+    """Return ``fn(J) -> dr/dJ`` for ``neuron_type`` (an instance).
+
+    Uses the registered analytic derivative if there is one; otherwise a
+    `tabulated_derivative` over ``current_range`` (with a warning), and a
+    `~nengo.exceptions.BuildError` if the type has no usable ``rates``.
+    """
+    if isinstance(neuron_type, Direct):
+        raise BuildError(
+            "Direct neurons have no rate curve, so encoder learning rules cannot "
+            "use them; give the ensemble a neuron type such as nengo.LIF()."
+        )
+    fn = _registered(neuron_type)
+    if fn is not None:
+        return lambda J: fn(neuron_type, J)
+
+    name = type(neuron_type).__name__
+    if current_range is None:
+        raise BuildError(f"No derivative is registered for {name}")
+    try:
+        fn = tabulated_derivative(neuron_type, current_range)
+    except Exception as err:
+        raise BuildError(
+            f"No derivative is registered for {name}, and tabulating its `rates` "
+            f"failed ({type(err).__name__}: {err}). Register one with "
+            f"nengo_fa.register_derivative({name}, fn)."
+        ) from err
+    warnings.warn(
+        f"nengo_fa: no analytic derivative registered for {name}; using a "
+        f"numerical derivative of its `rates` tabulated over currents "
+        f"[{current_range[0]:.3g}, {current_range[1]:.3g}]. Register an analytic "
+        f"one with nengo_fa.register_derivative({name}, fn)."
+    )
+    return fn

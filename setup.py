@@ -1,0 +1,27 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+setup(
+    name="nengo-fa",
+    version="0.1.0",
+    description=(
+        "Error-driven encoder and bias learning rules for Nengo: backpropagation "
+        "through live decoders and feedback alignment"
+    ),
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["nengo_fa", "nengo_fa.*"]),
+    python_requires=">=3.9",
+    install_requires=["nengo>=4.1,<5", "numpy>=2", "scipy>=1.10"],
+    extras_require={
+        "tests": ["pytest>=7", "matplotlib>=3.5"],
+        "examples": ["matplotlib>=3.5", "nengo-gui>=0.6"],
+    },
+    license="MIT",
+    classifiers=[
+        "Framework :: Nengo",
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

@@ -1,0 +1,142 @@
+"""BackpropEncoder's update equals the documented gradient (finite differences)."""
+
+import nengo
+import numpy as np
+import pytest
+
+import nengo_fa
+from nengo_fa.derivatives import rate_curve
+
+DT = 0.001
+LEARNING_RATE = 0.7
+
+
+def one_step_updates(
+    neuron_type,
+    radius=1.0,
+    explicit_gain_bias=False,
+    input_function=None,
+    output_transform=1.0,
+    second_input=False,
+    n=7,
+    seed=3,
+):
+    """Build a static rate network, run one step; return the model pieces and updates."""
+    d_in, d_out = 2, 3
+    stim_value = np.array([0.45, -0.3]) * radius
+    target_value = np.array([0.2, -0.5, 0.1])
+    with nengo.Network(seed=seed) as net:
+        stim = nengo.Node(stim_value)
+        target = nengo.Node(target_value)
+        kwargs = {}
+        if explicit_gain_bias:
+            rng = np.random.RandomState(seed)
+            kwargs = dict(gain=rng.uniform(0.5, 1.0, n), bias=rng.uniform(2.2, 3.0, n))
+        hidden = nengo.Ensemble(n, d_in, radius=radius, neuron_type=neuron_type, **kwargs)
+        out = nengo.Node(size_in=d_out)
+        error = nengo.Node(size_in=d_out)
+        layer2 = nengo.Connection(
+            hidden,
+            out,
+            function=lambda x: [x[0] * x[1], np.sin(x[0]), x[1] ** 2],
+            transform=output_transform,
+            synapse=None,
+        )
+        rule = nengo_fa.BackpropEncoder(layer2, learning_rate=LEARNING_RATE)
+        layer1 = nengo.Connection(
+            stim, hidden, function=input_function, synapse=None, learning_rule_type=rule
+        )
+        if second_input:
+            other = nengo.Node([0.1 * radius, 0.2 * radius])
+            nengo.Connection(other, hidden, synapse=None)
+        nengo.Connection(out, error, synapse=None)
+        nengo.Connection(target, error, transform=-1, synapse=None)
+        nengo.Connection(error, layer1.learning_rule, synapse=None)
+        probes = {
+            attr: nengo.Probe(layer1.learning_rule, attr)
+            for attr in ("delta", "bias_delta", "error", "scaled_encoders", "bias")
+        }
+    with nengo.Simulator(net, dt=DT, progress_bar=False) as sim:
+        sim.run_steps(2)
+    x = (input_function or (lambda v: v))(stim_value)
+    if second_input:
+        x = x + np.array([0.1, 0.2]) * radius
+    return sim, hidden, layer2, x, target_value, probes
+
+
+def loss_function(sim, hidden, layer2, x, target):
+    """0.5 |e|^2 as a function of the unit-free encoders and normalized biases."""
+    gain = sim.data[hidden].gain
+    weights = sim.data[layer2].weights
+
+    def loss(encoders, beta):
+        current = gain * (encoders @ x / hidden.radius + beta)
+        rates = rate_curve(hidden.neuron_type, current)
+        return 0.5 * np.sum((weights @ rates - target) ** 2)
+
+    return loss
+
+
+def numerical_gradient(loss, encoders, beta, eps=1e-6):
+    grad_e = np.zeros_like(encoders)
+    for idx in np.ndindex(encoders.shape):
+        step = np.zeros_like(encoders)
+        step[idx] = eps
+        grad_e[idx] = (loss(encoders + step, beta) - loss(encoders - step, beta)) / (2 * eps)
+    grad_b = np.zeros_like(beta)
+    for i in range(beta.size):
+        step = np.zeros_like(beta)
+        step[i] = eps
+        grad_b[i] = (loss(encoders, beta + step) - loss(encoders, beta - step)) / (2 * eps)
+    return grad_e, grad_b
+
+
+CASES = {
+    "relu": dict(neuron_type=nengo.RectifiedLinear()),
+    "relu_radius": dict(neuron_type=nengo.RectifiedLinear(), radius=2.5),
+    "lifrate_explicit": dict(neuron_type=nengo.LIFRate(), explicit_gain_bias=True),
+    "tanh_functions": dict(
+        neuron_type=nengo.Tanh(),
+        input_function=lambda v: [np.tanh(v[0] + v[1]), v[0] * v[1]],
+        output_transform=np.array([[1.0, 0.5, 0], [0, -2.0, 0], [0.3, 0, 1.0]]),
+    ),
+    "sigmoid_two_inputs": dict(neuron_type=nengo.Sigmoid(), radius=0.8, second_input=True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_update_is_scaled_negative_gradient(case):
+    sim, hidden, layer2, x, target, probes = one_step_updates(**CASES[case])
+    n = hidden.n_neurons
+    gain = sim.data[hidden].gain
+    bias = sim.data[hidden].bias
+    unit_encoders = sim.data[hidden].scaled_encoders * hidden.radius / gain[:, None]
+    current = gain * (unit_encoders @ x / hidden.radius + bias / gain)
+    if isinstance(hidden.neuron_type, nengo.LIFRate):
+        assert np.min(np.abs(current - 1)) > 0.5, "keep clear of the smoothed threshold"
+
+    loss = loss_function(sim, hidden, layer2, x, target)
+    grad_e, grad_b = numerical_gradient(loss, unit_encoders, bias / gain)
+    assert np.abs(grad_e).max() > 1e-6, "degenerate case: zero gradient"
+
+    step = -LEARNING_RATE * DT * n
+    # E = g e / r and b = g beta, so dE = (g / r) de and db = g dbeta
+    expected_delta = step * grad_e * (gain / hidden.radius)[:, None]
+    expected_bias_delta = step * grad_b * gain
+    tol = dict(rtol=1e-5, atol=1e-7 * np.abs(expected_delta).max())
+    np.testing.assert_allclose(sim.data[probes["delta"]][0], expected_delta, **tol)
+    np.testing.assert_allclose(sim.data[probes["bias_delta"]][0], expected_bias_delta, **tol)
+
+    # each step's update is applied once, in place (probes record end-of-step values)
+    np.testing.assert_allclose(
+        sim.data[probes["scaled_encoders"]],
+        sim.data[hidden].scaled_encoders + np.cumsum(sim.data[probes["delta"]], axis=0),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        sim.data[probes["bias"]],
+        bias + np.cumsum(sim.data[probes["bias_delta"]], axis=0),
+        rtol=1e-12,
+        atol=1e-12,
+    )
