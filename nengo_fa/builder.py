@@ -11,7 +11,7 @@ here (stock Nengo operators unless marked *new*):
    (`~nengo.builder.operator.ElementwiseInc`; :math:`f'(J)` of the current
    the neurons received this step comes from *new* `SimRateSlope`, computed
    once per ensemble however many rules it has).
-4. per-neuron step :math:`s = -\kappa \Delta t \, n g^2 \delta`
+4. per-neuron step :math:`s = -C \delta`, :math:`C = \kappa \Delta t \, n s_J^2`
    (``bias_delta`` when biases are learned), summed over all rules on ``post``.
 5. *new* `SimRankOneUpdate`, once per ensemble: scaled encoders
    :math:`E \mathrel{+}= s \mathbf{x}^T / r^2` in place (BLAS ``ger``) with
@@ -34,14 +34,23 @@ from nengo.exceptions import BuildError
 from nengo.neurons import Direct
 from scipy.linalg.blas import get_blas_funcs
 
-from nengo_fa.derivatives import derivative_function
+from nengo_fa.derivatives import derivative_function, rate_curve
 from nengo_fa.learning_rules import BackpropEncoder, FeedbackAlignment
 
-BuiltFeedbackAlignment = collections.namedtuple("BuiltFeedbackAlignment", ["feedback"])
-BuiltFeedbackAlignment.__doc__ = """Build-time data of a `.FeedbackAlignment` rule.
+BuiltEncoderRule = collections.namedtuple(
+    "BuiltEncoderRule", ["rate_scale", "current_scale", "step_size", "feedback"]
+)
+BuiltEncoderRule.__doc__ = """Build-time data of an encoder rule, in ``sim.data[conn.learning_rule]``.
 
-feedback : (n_neurons, error_size) ndarray
-    The fixed feedback matrix :math:`B` (before the :math:`1/(n \\bar{a})` scaling).
+rate_scale : float
+    :math:`s_r`, RMS firing rate (Hz) of the post ensemble over its eval points.
+current_scale : float
+    :math:`s_J = s_r / \\text{RMS}(f')`, in units of input current.
+step_size : float
+    :math:`C = \\kappa \\Delta t \\, n s_J^2`.
+feedback : (n_neurons, error_size) ndarray or None
+    `.FeedbackAlignment`'s fixed matrix :math:`B` (before scaling by
+    :math:`1 / (n s_r)`); None for `.BackpropEncoder`.
 """
 
 
@@ -205,13 +214,32 @@ def _post_ensemble(rule):
     return post
 
 
+def ensemble_scales(ensemble, built, derivative):
+    """``(rate_scale, current_scale)`` of an ensemble: see `BuiltEncoderRule`.
+
+    Evaluated on the ensemble's evaluation points with its build-time
+    (unlearned) scaled encoders and biases.
+    """
+    current = built.eval_points @ built.scaled_encoders.T + built.bias
+    rms_rate = np.sqrt(np.mean(rate_curve(ensemble.neuron_type, current) ** 2))
+    rms_slope = np.sqrt(np.mean(derivative(current) ** 2))
+    if not (np.isfinite(rms_rate) and rms_rate > 0 and np.isfinite(rms_slope) and rms_slope > 0):
+        raise BuildError(
+            f"{ensemble} is silent or flat over its evaluation points (RMS rate "
+            f"{rms_rate:.3g} Hz, RMS slope {rms_slope:.3g}), so an encoder rule cannot "
+            "learn; check its gains, biases, max_rates and intercepts."
+        )
+    return rms_rate, rms_rate / rms_slope
+
+
 def _ensemble_learning_signals(model, post):
     """Per-ensemble signals shared by every encoder rule on ``post``.
 
-    Built on first use: the rate-curve slope at this step's input current, and
-    the summed encoder and bias steps applied by one `SimRankOneUpdate`.
+    Built on first use: the rate-curve slope at this step's input current, the
+    summed encoder and bias steps applied by one `SimRankOneUpdate`, and the
+    ensemble's ``rate_scale`` and ``current_scale`` as constant scalars.
     """
-    keys = ("rate_slope", "encoder_step", "bias_step")
+    keys = ("rate_slope", "encoder_step", "bias_step", "rate_scale", "current_scale")
     if keys[0] in model.sig[post]:
         return {key: model.sig[post][key] for key in keys}
 
@@ -220,6 +248,7 @@ def _ensemble_learning_signals(model, post):
     reach = 2.0 * np.abs(built.gain)
     current_range = (np.min(built.bias - reach), np.max(built.bias + reach))
     derivative = derivative_function(post.neuron_type, current_range)
+    rate_scale, current_scale = ensemble_scales(post, built, derivative)
 
     slope = Signal(shape=n, name=f"{post}.rate_slope")
     model.add_op(SimRateSlope(derivative, model.sig[post.neurons]["in"], slope))
@@ -242,7 +271,15 @@ def _ensemble_learning_signals(model, post):
             tag=f"{post} encoder/bias learning",
         )
     )
-    model.sig[post].update(rate_slope=slope, encoder_step=encoder_step, bias_step=bias_step)
+    model.sig[post].update(
+        rate_slope=slope,
+        encoder_step=encoder_step,
+        bias_step=bias_step,
+        rate_scale=Signal(np.array(rate_scale), name=f"{post}.rate_scale", readonly=True),
+        current_scale=Signal(
+            np.array(current_scale), name=f"{post}.current_scale", readonly=True
+        ),
+    )
     return {key: model.sig[post][key] for key in keys}
 
 
@@ -263,15 +300,17 @@ def _is_probed(model, rule, attr):
     )
 
 
-def build_encoder_rule(model, rule_type, rule, teaching_matrix):
+def build_encoder_rule(model, rule_type, rule, teaching_matrix, feedback=None):
     r"""Add the shared data flow of an encoder rule given its :math:`M`.
 
     ``teaching_matrix`` is a Signal of shape ``(n_neurons, rule.size_in)``.
     """
     post = rule.connection.post_obj
     n = post.n_neurons
-    gain = model.params[post].gain
     learning = _ensemble_learning_signals(model, post)
+    rate_scale = float(learning["rate_scale"].initial_value)
+    current_scale = float(learning["current_scale"].initial_value)
+    step_size = rule_type.learning_rate * model.dt * n * current_scale**2
     name = type(rule_type).__name__
 
     error = Signal(shape=rule.size_in, name=f"{name}:error")
@@ -286,10 +325,9 @@ def build_encoder_rule(model, rule_type, rule, teaching_matrix):
     model.add_op(Reset(local_error))
     model.add_op(ElementwiseInc(learning["rate_slope"], teaching, local_error))
 
-    scale = -rule_type.learning_rate * model.dt * n * gain**2
     step = Signal(shape=n, name=f"{name}:step")
     model.add_op(Reset(step))
-    model.add_op(ElementwiseInc(Signal(scale, name=f"{name}:scale"), local_error, step))
+    model.add_op(ElementwiseInc(Signal(np.array(-step_size)), local_error, step))
     model.add_op(Copy(step, learning["encoder_step"], inc=True))
     if rule_type.learn_bias:
         model.add_op(Copy(step, learning["bias_step"], inc=True))
@@ -315,6 +353,7 @@ def build_encoder_rule(model, rule_type, rule, teaching_matrix):
     model.sig[rule]["bias_delta"] = bias_delta
     model.sig[rule]["scaled_encoders"] = model.sig[post]["encoders"]
     model.sig[rule]["bias"] = model.sig[post.neurons]["bias"]
+    model.params[rule] = BuiltEncoderRule(rate_scale, current_scale, step_size, feedback)
 
 
 @Builder.register(BackpropEncoder)
@@ -348,7 +387,7 @@ def build_backprop_encoder(model, rule_type, rule):
 
 @Builder.register(FeedbackAlignment)
 def build_feedback_alignment(model, rule_type, rule):
-    r"""Build `.FeedbackAlignment`: :math:`M = B / (n \bar{a})`, fixed."""
+    r"""Build `.FeedbackAlignment`: :math:`M = B / (n s_r)`, fixed."""
     conn = rule.connection
     post = _post_ensemble(rule)
     n, k = post.n_neurons, rule_type.error_size
@@ -363,13 +402,6 @@ def build_feedback_alignment(model, rule_type, rule):
             f"FeedbackAlignment on {conn}: feedback has shape {feedback.shape}, but "
             f"must be (n_neurons, error_size) = ({n}, {k}) for {post}."
         )
-    mean_rate = float(np.mean(model.params[post].max_rates))
-    if not (np.isfinite(mean_rate) and mean_rate > 0):
-        raise BuildError(
-            f"FeedbackAlignment on {conn}: {post} has mean max firing rate "
-            f"{mean_rate}, so the feedback cannot be scaled; check its gains, "
-            "biases or max_rates."
-        )
-    teaching_matrix = Signal(feedback / (n * mean_rate), name="FeedbackAlignment:M")
-    build_encoder_rule(model, rule_type, rule, teaching_matrix)
-    model.params[rule] = BuiltFeedbackAlignment(feedback=feedback)
+    rate_scale = float(_ensemble_learning_signals(model, post)["rate_scale"].initial_value)
+    teaching_matrix = Signal(feedback / (n * rate_scale), name="FeedbackAlignment:M")
+    build_encoder_rule(model, rule_type, rule, teaching_matrix, feedback=feedback)

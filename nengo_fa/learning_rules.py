@@ -8,32 +8,35 @@ Parameterization
 ----------------
 Nengo computes each neuron's input current as
 
-.. math:: J_i = \frac{g_i}{r} \mathbf{e}_i \cdot \mathbf{x} + b_i
+.. math:: J_i = E_i \cdot \mathbf{x} + b_i = \hat{E}_i \cdot \frac{\mathbf{x}}{r} + b_i
 
-(gain :math:`g_i`, radius :math:`r`, encoder :math:`\mathbf{e}_i`, unit length
-at build time, decoded input :math:`\mathbf{x}` summed over all connections
-into the ensemble, bias :math:`b_i`). The rules do gradient descent on the
-unit-free encoders :math:`\mathbf{e}_i` and normalized biases
-:math:`\beta_i = b_i / g_i`, with the gains held fixed, i.e. on
-:math:`J_i = g_i (\mathbf{e}_i \cdot \mathbf{x}/r + \beta_i)`. With the local
-error :math:`\delta_i = (M \mathbf{e})_i \, f'(J_i)` (error :math:`\mathbf{e}`,
-rate-curve slope :math:`f'` from `nengo_fa.derivatives`), one step of length
-:math:`\Delta t` changes Nengo's scaled encoders
-:math:`E_i = g_i \mathbf{e}_i / r` and biases by
+with scaled encoders :math:`E_i = g_i \mathbf{e}_i / r` (gain :math:`g_i`,
+unit encoder :math:`\mathbf{e}_i`, radius :math:`r`), biases :math:`b_i`, and
+the decoded input :math:`\mathbf{x}` summed over all connections into the
+ensemble. The rules do gradient descent on the radius-normalized scaled
+encoders :math:`\hat{E}_i = r E_i` and the biases :math:`b_i`, all neurons
+with one step size. With the local error
+:math:`\delta_i = (M \mathbf{e})_i \, f'(J_i)` (error :math:`\mathbf{e}`,
+rate-curve slope :math:`f'` in Hz per unit current, from
+`nengo_fa.derivatives`), one step of length :math:`\Delta t` changes Nengo's
+scaled encoders and biases by
 
 .. math::
 
-   \Delta E_i = -\kappa \Delta t \, \frac{n g_i^2}{r^2} \, \delta_i \, \mathbf{x},
-   \qquad
-   \Delta b_i = -\kappa \Delta t \, n g_i^2 \, \delta_i
+   \Delta E_i = -C \, \delta_i \, \frac{\mathbf{x}}{r^2}, \qquad
+   \Delta b_i = -C \, \delta_i, \qquad
+   C = \kappa \, \Delta t \, n \, s_J^2
 
-which is :math:`-\kappa n \Delta t` times the gradient of
-:math:`\frac{1}{2}|\mathbf{e}|^2` with respect to
-:math:`(\mathbf{e}_i, \beta_i)` when :math:`M` is the transposed decoder
-matrix. The factor :math:`n` (number of neurons) cancels the :math:`1/n` scale
-of decoders and :math:`g_i^2` cancels the scale of gains and firing rates, so
-one learning rate :math:`\kappa` (per second) works across neuron types and
-ensemble sizes.
+which is :math:`-C` times the gradient of :math:`\frac{1}{2}|\mathbf{e}|^2`
+with respect to :math:`(\hat{E}_i, b_i)` when :math:`M` is the transposed
+decoder matrix. Here :math:`n` is the number of neurons and :math:`s_J` the
+ensemble's *current scale*: the RMS firing rate divided by the RMS slope
+:math:`f'`, over the ensemble's evaluation points at build time (units of
+current). Decoders scale as :math:`1/(n \, \text{rate})`, so this
+normalization makes the output change by about :math:`-\kappa \Delta t \,
+\mathbf{e}` per step whatever the neuron type, gains, firing rates and
+ensemble size: one learning rate :math:`\kappa` (per second) works across
+them. Both scales are reported in ``sim.data[conn.learning_rule]``.
 """
 
 import numpy as np
@@ -97,8 +100,8 @@ class BackpropEncoder(_EncoderRule):
     target) and :math:`J_i` the current the neurons received this step.
     Encoders and biases then change as in the module docstring. For rate
     neurons with no synapse on ``decoders``, the update is exactly
-    :math:`-\kappa n \Delta t` times the gradient of :math:`\frac{1}{2}|\mathbf{e}|^2`
-    with respect to the unit-free encoders and normalized biases; with spiking
+    :math:`-C` times the gradient of :math:`\frac{1}{2}|\mathbf{e}|^2`
+    with respect to the radius-normalized scaled encoders and biases; with spiking
     neurons or synapses it follows that gradient through the rate
     approximation.
 
@@ -140,10 +143,10 @@ class FeedbackAlignment(_EncoderRule):
     :math:`B` (``n_neurons`` x ``error_size``) in place of the transposed
     decoders (Lillicrap et al., 2016), so no weight transport is needed:
 
-    .. math:: \delta_i = \frac{(B \mathbf{e})_i}{n \bar{a}} \, f'(J_i)
+    .. math:: \delta_i = \frac{(B \mathbf{e})_i}{n \, s_r} \, f'(J_i)
 
-    where :math:`\bar{a}` is the mean of the ensemble's ``max_rates``. The
-    division by :math:`n \bar{a}` gives :math:`B` the scale of decoders, so
+    where :math:`s_r` is the ensemble's RMS firing rate over its evaluation
+    points. The division by :math:`n s_r` gives :math:`B` the scale of decoders, so
     entries of order one (the default, standard normal) work with the default
     learning rate. Encoders and biases then change as in the module docstring.
     Driving every hidden layer with the output error through its own

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nengo_fa
-from nengo_fa.derivatives import rate_curve
+from nengo_fa.derivatives import derivative_function, rate_curve
 
 DT = 0.001
 LEARNING_RATE = 0.7
@@ -64,20 +64,18 @@ def one_step_updates(
     return sim, hidden, layer2, x, target_value, probes
 
 
-def loss_function(sim, hidden, layer2, x, target):
-    """0.5 |e|^2 as a function of the unit-free encoders and normalized biases."""
-    gain = sim.data[hidden].gain
+def loss_function(sim, layer2, x, target, radius, neuron_type):
+    """0.5 |e|^2 as a function of radius-normalized scaled encoders and biases."""
     weights = sim.data[layer2].weights
 
-    def loss(encoders, beta):
-        current = gain * (encoders @ x / hidden.radius + beta)
-        rates = rate_curve(hidden.neuron_type, current)
-        return 0.5 * np.sum((weights @ rates - target) ** 2)
+    def loss(encoders_hat, bias):
+        current = encoders_hat @ x / radius + bias
+        return 0.5 * np.sum((weights @ rate_curve(neuron_type, current) - target) ** 2)
 
     return loss
 
 
-def numerical_gradient(loss, encoders, beta, eps=1e-6):
+def numerical_gradient(loss, encoders, beta, eps=1e-7):
     grad_e = np.zeros_like(encoders)
     for idx in np.ndindex(encoders.shape):
         step = np.zeros_like(encoders)
@@ -107,30 +105,29 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_update_is_scaled_negative_gradient(case):
     sim, hidden, layer2, x, target, probes = one_step_updates(**CASES[case])
-    n = hidden.n_neurons
-    gain = sim.data[hidden].gain
+    radius = hidden.radius
+    encoders = sim.data[hidden].scaled_encoders
     bias = sim.data[hidden].bias
-    unit_encoders = sim.data[hidden].scaled_encoders * hidden.radius / gain[:, None]
-    current = gain * (unit_encoders @ x / hidden.radius + bias / gain)
     if isinstance(hidden.neuron_type, nengo.LIFRate):
+        current = encoders @ x + bias
         assert np.min(np.abs(current - 1)) > 0.5, "keep clear of the smoothed threshold"
 
-    loss = loss_function(sim, hidden, layer2, x, target)
-    grad_e, grad_b = numerical_gradient(loss, unit_encoders, bias / gain)
+    loss = loss_function(sim, layer2, x, target, radius, hidden.neuron_type)
+    grad_e, grad_b = numerical_gradient(loss, radius * encoders, bias)
     assert np.abs(grad_e).max() > 1e-6, "degenerate case: zero gradient"
 
-    step = -LEARNING_RATE * DT * n
-    # E = g e / r and b = g beta, so dE = (g / r) de and db = g dbeta
-    expected_delta = step * grad_e * (gain / hidden.radius)[:, None]
-    expected_bias_delta = step * grad_b * gain
-    tol = dict(rtol=1e-5, atol=1e-7 * np.abs(expected_delta).max())
+    step_size = sim.data[probes["delta"].target].step_size
+    # E = E_hat / r, so dE = -C dL/dE_hat / r
+    expected_delta = -step_size * grad_e / radius
+    expected_bias_delta = -step_size * grad_b
+    tol = dict(rtol=1e-5, atol=1e-6 * np.abs(expected_delta).max())
     np.testing.assert_allclose(sim.data[probes["delta"]][0], expected_delta, **tol)
     np.testing.assert_allclose(sim.data[probes["bias_delta"]][0], expected_bias_delta, **tol)
 
     # each step's update is applied once, in place (probes record end-of-step values)
     np.testing.assert_allclose(
         sim.data[probes["scaled_encoders"]],
-        sim.data[hidden].scaled_encoders + np.cumsum(sim.data[probes["delta"]], axis=0),
+        encoders + np.cumsum(sim.data[probes["delta"]], axis=0),
         rtol=1e-12,
         atol=1e-12,
     )
@@ -140,3 +137,20 @@ def test_update_is_scaled_negative_gradient(case):
         rtol=1e-12,
         atol=1e-12,
     )
+
+
+@pytest.mark.parametrize("neuron_type", [nengo.RectifiedLinear(), nengo.LIF(), nengo.Tanh()])
+def test_step_size_normalization(neuron_type):
+    """C = kappa dt n s_J^2, s_J = RMS rate / RMS slope over the eval points."""
+    sim, hidden, _, _, _, probes = one_step_updates(neuron_type, radius=1.7, n=30)
+    built = sim.data[hidden]
+    current = built.eval_points @ built.scaled_encoders.T + built.bias
+    rate_scale = np.sqrt(np.mean(rate_curve(neuron_type, current) ** 2))
+    slope = derivative_function(neuron_type)(current)
+    current_scale = rate_scale / np.sqrt(np.mean(slope**2))
+
+    data = sim.data[probes["delta"].target]
+    assert data.rate_scale == pytest.approx(rate_scale, rel=1e-12)
+    assert data.current_scale == pytest.approx(current_scale, rel=1e-12)
+    assert data.step_size == pytest.approx(LEARNING_RATE * DT * 30 * current_scale**2)
+    assert data.feedback is None
