@@ -13,7 +13,7 @@ setup(
     long_description_content_type="text/markdown",
     packages=find_packages(include=["nengo_fa", "nengo_fa.*"]),
     python_requires=">=3.9",
-    install_requires=["nengo>=4.1,<5", "numpy>=2", "scipy>=1.10"],
+    install_requires=["nengo>=4.1,<5", "numpy>=2", "scipy>=1.10", "threadpoolctl>=3"],
     extras_require={
         "tests": ["pytest>=7", "matplotlib>=3.5"],
         "examples": ["matplotlib>=3.5", "nengo-gui>=0.6"],

@@ -25,6 +25,8 @@ only when it is probed.
 """
 
 import collections
+import logging
+import os
 
 import numpy as np
 from nengo.builder import Builder, Operator, Signal
@@ -36,6 +38,8 @@ from scipy.linalg.blas import get_blas_funcs
 
 from nengo_fa.derivatives import derivative_function, rate_curve
 from nengo_fa.learning_rules import BackpropEncoder, FeedbackAlignment
+
+logger = logging.getLogger(__name__)
 
 BuiltEncoderRule = collections.namedtuple(
     "BuiltEncoderRule", ["rate_scale", "current_scale", "step_size", "feedback"]
@@ -161,6 +165,33 @@ class SimRankOneUpdate(Operator):
         return step_rank_one_update
 
 
+def single_thread_scipy_blas():
+    """Run SciPy's BLAS on one thread when it is a separate library from NumPy's.
+
+    NumPy and SciPy wheels each bundle an OpenBLAS with its own thread pool.
+    A simulation alternating NumPy's products (Nengo's operators) with SciPy's
+    ``ger`` makes the two pools spin against each other: measured on 2 cores,
+    a 784-1000-10 network ran 37x slower. The rank-1 update is memory-bound and
+    gains nothing from threads, so SciPy's pool is limited to one thread for
+    the rest of the process (NumPy's is left alone). Returns the libraries limited.
+    """
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return []
+    blas = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
+    if len(blas) < 2:
+        return []
+    scipy_dirs = (f"{os.sep}scipy.libs{os.sep}", f"{os.sep}scipy{os.sep}")
+    limited = [
+        c for c in blas if any(d in c.filepath for d in scipy_dirs) and c.num_threads > 1
+    ]
+    for controller in limited:
+        controller.set_num_threads(1)
+        logger.info("nengo_fa: limited %s to one thread", controller.filepath)
+    return [c.filepath for c in limited]
+
+
 def _inplace_ger(matrix):
     """``fn(alpha, x, y)`` doing ``matrix += alpha * outer(y, x)`` in place, or None.
 
@@ -171,6 +202,7 @@ def _inplace_ger(matrix):
     if matrix.ndim != 2 or not matrix.flags.c_contiguous or matrix.dtype.char not in "fd":
         return None
     ger = get_blas_funcs("ger", (matrix,))
+    single_thread_scipy_blas()
     transposed = matrix.T
     probe = ger(0.0, np.zeros(matrix.shape[1], matrix.dtype),
                 np.zeros(matrix.shape[0], matrix.dtype), a=transposed, overwrite_a=True)

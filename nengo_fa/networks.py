@@ -89,3 +89,15 @@ def frozen_output(sim, conn, x):
     """
     weights = sim.signals[sim.model.sig[conn]["weights"]]
     return learned_rates(sim, conn.pre_obj, x) @ weights.T
+
+
+def frozen_product_rmse(sim, net, points=41):
+    """RMSE of a `learn_product` network's frozen output against x0 * x1.
+
+    Evaluated on a ``points`` x ``points`` grid over [-1, 1]^2 with the
+    current encoders, biases and decoders (see `frozen_output`).
+    """
+    grid = np.linspace(-1, 1, points)
+    x = np.array([(a, b) for a in grid for b in grid])
+    output = frozen_output(sim, net.layer2, x)[:, 0]
+    return float(np.sqrt(np.mean((output - x[:, 0] * x[:, 1]) ** 2)))

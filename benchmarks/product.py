@@ -1,0 +1,183 @@
+"""Benchmark encoder learning on the product task: accuracy, sizes and cost.
+
+    python benchmarks/product.py accuracy   # 10 ReLU and 50 LIF, 200 s, 5 seeds
+    python benchmarks/product.py sizes      # default rates across types and sizes
+    python benchmarks/product.py cost       # steps per second, and the BLAS floor
+    python benchmarks/product.py all
+
+Accuracy protocol: train online for ``--time`` seconds of simulated time with
+PES on the decoders plus nothing (``pes``), `FeedbackAlignment` (``fa``) or
+`BackpropEncoder` (``bp``), all at their default learning rates; then freeze
+learning and measure the RMSE of the decoded output against x0 * x1 on a
+41 x 41 grid over [-1, 1]^2, from the final encoders, biases and decoders
+(rate approximation for spiking neurons, see `nengo_fa.networks.frozen_output`).
+"""
+
+import argparse
+import multiprocessing
+import time
+import timeit
+
+import nengo
+import numpy as np
+
+import nengo_fa
+from nengo_fa.builder import _inplace_ger
+from nengo_fa.networks import RULES, frozen_product_rmse, learn_product
+
+NEURON_TYPES = {
+    "RectifiedLinear": nengo.RectifiedLinear,
+    "LIF": nengo.LIF,
+    "LIFRate": nengo.LIFRate,
+}
+
+
+def grid_rmse(job):
+    """Train one product network and return its frozen grid RMSE and wall time."""
+    rule, neuron_name, n_neurons, seed, sim_time, encoder_rate = job
+    net = learn_product(
+        rule,
+        n_neurons,
+        NEURON_TYPES[neuron_name](),
+        encoder_rate=encoder_rate,
+        seed=seed,
+    )
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        start = time.perf_counter()
+        sim.run(sim_time)
+        wall = time.perf_counter() - start
+        return frozen_product_rmse(sim, net), wall
+
+
+def run_jobs(jobs, processes):
+    if processes == 1:
+        return [grid_rmse(job) for job in jobs]
+    with multiprocessing.Pool(processes) as pool:
+        return pool.map(grid_rmse, jobs, chunksize=1)
+
+
+def accuracy_table(configs, rules, seeds, sim_time, processes, encoder_rate=None):
+    jobs = [
+        (rule, neuron, n, seed, sim_time, encoder_rate)
+        for neuron, n in configs
+        for rule in rules
+        for seed in seeds
+    ]
+    results = dict(zip(jobs, run_jobs(jobs, processes)))
+    print(
+        f"\nFrozen RMSE on the 41x41 grid after {sim_time:g} s of online training, "
+        f"seeds {list(seeds)}"
+    )
+    print("| neurons | rule | RMSE mean | RMSE sd | min | max | wall s/run |")
+    print("|---|---|---|---|---|---|---|")
+    for neuron, n in configs:
+        for rule in rules:
+            rows = [results[(rule, neuron, n, s, sim_time, encoder_rate)] for s in seeds]
+            rmse = np.array([r[0] for r in rows])
+            wall = np.mean([r[1] for r in rows])
+            print(
+                f"| {n} {neuron} | {rule} | {rmse.mean():.4f} | {rmse.std():.4f} "
+                f"| {rmse.min():.4f} | {rmse.max():.4f} | {wall:.1f} |",
+                flush=True,
+            )
+
+
+def steps_per_second(net, steps):
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(100)  # warm up caches and BLAS
+        start = time.perf_counter()
+        sim.run_steps(steps)
+        return steps / (time.perf_counter() - start)
+
+
+def wide_network(rule, n_in=784, n_hidden=1000, n_out=10, seed=0):
+    """784-D input into 1000 LIF neurons, 10-D output learned with PES."""
+    rng = np.random.RandomState(seed)
+    patterns = rng.uniform(-1, 1, size=(16, n_in)) / np.sqrt(n_in)
+    with nengo.Network(seed=seed) as net:
+        stim = nengo.Node(lambda t: patterns[int(t / 0.05) % len(patterns)])
+        hidden = nengo.Ensemble(n_hidden, n_in, neuron_type=nengo.LIF())
+        output = nengo.Node(size_in=n_out)
+        error = nengo.Node(size_in=n_out)
+        nengo.Connection(output, error, synapse=None)
+        nengo.Connection(stim[:n_out], error, transform=-1, synapse=None)
+        layer2 = nengo.Connection(
+            hidden,
+            output,
+            function=lambda x: np.zeros(n_out),
+            learning_rule_type=nengo.PES(),
+        )
+        nengo.Connection(error, layer2.learning_rule)
+        rule_type = {
+            "pes": None,
+            "fa": lambda: nengo_fa.FeedbackAlignment(error_size=n_out),
+            "bp": lambda: nengo_fa.BackpropEncoder(layer2),
+        }[rule]
+        layer1 = nengo.Connection(stim, hidden, learning_rule_type=rule_type and rule_type())
+        if rule_type is not None:
+            nengo.Connection(error, layer1.learning_rule)
+    return net
+
+
+def ger_floor_seconds(n_rows=1000, n_cols=784, repeat=2000):
+    """Seconds for one in-place rank-1 update of an n_rows x n_cols matrix."""
+    rng = np.random.RandomState(0)
+    matrix = rng.standard_normal((n_rows, n_cols))
+    row, col = rng.standard_normal(n_rows), rng.standard_normal(n_cols)
+    ger = _inplace_ger(matrix)
+    return min(timeit.repeat(lambda: ger(1e-9, col, row), number=repeat, repeat=5)) / repeat
+
+
+def cost_table(steps_small, steps_large):
+    print("\nSimulation speed (reference nengo.Simulator, one process)")
+    print("| network | rule | steps/s | time per step, ms | ratio to PES only |")
+    print("|---|---|---|---|---|")
+    for label, make, steps in [
+        ("product, 10 ReLU", lambda r: learn_product(r, 10, seed=0), steps_small),
+        ("784-1000 LIF-10", wide_network, steps_large),
+    ]:
+        base = None
+        for rule in RULES:
+            rate = steps_per_second(make(rule), steps)
+            base = base or rate
+            print(
+                f"| {label} | {rule} | {rate:.0f} | {1e3 / rate:.3f} | {base / rate:.2f} |",
+                flush=True,
+            )
+    floor = ger_floor_seconds()
+    print(f"\nFloor: one in-place BLAS ger on a 1000x784 matrix: {floor * 1e3:.3f} ms")
+
+
+def sizes_table(seeds, sim_time, processes):
+    configs = [(neuron, n) for neuron in ("RectifiedLinear", "LIF") for n in (10, 100, 1000)]
+    accuracy_table(configs, RULES, seeds, sim_time, processes)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["accuracy", "sizes", "cost", "all"])
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
+    parser.add_argument("--time", type=float, default=200.0, help="training time (s)")
+    parser.add_argument("--sizes-time", type=float, default=60.0)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--rules", default=",".join(RULES))
+    parser.add_argument("--neurons", default="RectifiedLinear:10,LIF:50")
+    parser.add_argument(
+        "--encoder-rate", type=float, default=None, help="override the default (tuning)"
+    )
+    args = parser.parse_args()
+    seeds = range(args.seeds)
+    print(f"nengo {nengo.__version__}, numpy {np.__version__}, nengo_fa {nengo_fa.__version__}")
+    if args.what in ("accuracy", "all"):
+        configs = [(name, int(n)) for name, n in (c.split(":") for c in args.neurons.split(","))]
+        accuracy_table(
+            configs, args.rules.split(","), seeds, args.time, args.processes, args.encoder_rate
+        )
+    if args.what in ("sizes", "all"):
+        sizes_table(range(min(args.seeds, 3)), args.sizes_time, args.processes)
+    if args.what in ("cost", "all"):
+        cost_table(steps_small=5000, steps_large=1000)
+
+
+if __name__ == "__main__":
+    main()

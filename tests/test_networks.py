@@ -1,0 +1,77 @@
+"""The product network, the frozen evaluation helpers and the example script."""
+
+import importlib.util
+import pathlib
+
+import nengo
+import numpy as np
+import pytest
+
+import nengo_fa
+from nengo_fa.networks import frozen_output, frozen_product_rmse, learn_product, learned_rates
+
+EXAMPLE = pathlib.Path(__file__).parents[1] / "examples" / "learn_product.py"
+
+
+def load_example():
+    spec = importlib.util.spec_from_file_location("learn_product_example", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_frozen_output_matches_simulated_rate_network():
+    """A static input held with no synapses gives exactly the frozen output."""
+    x = np.array([0.3, -0.6])
+    with nengo.Network(seed=2) as net:
+        stim = nengo.Node(x)
+        ens = nengo.Ensemble(12, 2, neuron_type=nengo.LIFRate(), radius=1.5)
+        out = nengo.Node(size_in=2)
+        nengo.Connection(stim, ens, synapse=None)
+        conn = nengo.Connection(ens, out, function=lambda v: [v[0] * v[1], v[0]], synapse=None)
+        probe = nengo.Probe(out)
+        rates = nengo.Probe(ens.neurons)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(3)
+        np.testing.assert_allclose(learned_rates(sim, ens, x[None])[0], sim.data[rates][-1])
+        np.testing.assert_allclose(frozen_output(sim, conn, x[None])[0], sim.data[probe][-1])
+
+
+def test_learn_product_wiring():
+    net = learn_product("fa", n_neurons=15, seed=1)
+    assert isinstance(net.layer1.learning_rule_type, nengo_fa.FeedbackAlignment)
+    assert isinstance(net.layer2.learning_rule_type, nengo.PES)
+    assert learn_product("pes").layer1.learning_rule_type is None
+    bp = learn_product("bp", encoder_rate=0.25)
+    assert bp.layer1.learning_rule_type.decoders is bp.layer2
+    assert bp.layer1.learning_rule_type.learning_rate == 0.25
+    with pytest.raises(ValueError, match="rule must be one of"):
+        learn_product("sgd")
+
+
+def test_backprop_beats_pes_only_on_the_grid():
+    """Learning sanity (not a benchmark): 40 s of BP beats PES alone, frozen."""
+    rmse = {}
+    for rule in ("pes", "bp"):
+        net = learn_product(rule, n_neurons=10, seed=1)
+        with nengo.Simulator(net, progress_bar=False) as sim:
+            before = frozen_product_rmse(sim, net)
+            sim.run(40.0)
+            rmse[rule] = frozen_product_rmse(sim, net)
+    assert before == pytest.approx(np.sqrt(np.mean(np.linspace(-1, 1, 41) ** 2) ** 2))
+    assert rmse["bp"] < 0.85 * rmse["pes"], rmse
+
+
+def test_example_defines_model_and_runs_as_script(tmp_path, monkeypatch):
+    example = load_example()
+    assert isinstance(example.model, nengo.Network)
+    assert set(example.model.learners) == {"pes", "fa", "bp"}
+    with nengo.Simulator(example.model, progress_bar=False) as sim:
+        sim.run_steps(10)
+
+    output = tmp_path / "figure.png"
+    monkeypatch.setattr(
+        "sys.argv", ["learn_product.py", "--time", "0.5", "--output", str(output)]
+    )
+    example.main()
+    assert output.stat().st_size > 10_000
