@@ -63,7 +63,7 @@ def accuracy_table(configs, rules, seeds, sim_time, processes, encoder_rate=None
         for rule in rules
         for seed in seeds
     ]
-    results = dict(zip(jobs, run_jobs(jobs, processes)))
+    results = dict(zip(jobs, run_jobs(jobs, processes), strict=True))
     print(
         f"\nFrozen RMSE on the 41x41 grid after {sim_time:g} s of online training, "
         f"seeds {list(seeds)}"

@@ -53,7 +53,9 @@ def main():
             squared[rule] = nengo.Probe(square, synapse=nengo.Lowpass(2.0), sample_every=0.1)
     with nengo.Simulator(net, progress_bar=False) as sim:
         sim.run(args.time)
-        frozen = {rule: frozen_product_rmse(sim, learner) for rule, learner in net.learners.items()}
+        frozen = {
+            rule: frozen_product_rmse(sim, learner) for rule, learner in net.learners.items()
+        }
 
     fig, ax = plt.subplots(figsize=(7, 4))
     t = sim.trange(sample_every=0.1)

@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 BuiltEncoderRule = collections.namedtuple(
     "BuiltEncoderRule", ["rate_scale", "current_scale", "step_size", "feedback"]
 )
-BuiltEncoderRule.__doc__ = """Build-time data of an encoder rule, in ``sim.data[conn.learning_rule]``.
+BuiltEncoderRule.__doc__ = """Build-time data of an encoder rule: ``sim.data[conn.learning_rule]``.
 
 rate_scale : float
     :math:`s_r`, RMS firing rate (Hz) of the post ensemble over its eval points.
@@ -139,7 +139,9 @@ class SimRankOneUpdate(Operator):
 
     @property
     def _descstr(self):
-        return f"{self.encoder_step} x {self.x} -> {self.encoders}; {self.bias_step} -> {self.bias}"
+        return (
+            f"{self.encoder_step} x {self.x} -> {self.encoders}; {self.bias_step} -> {self.bias}"
+        )
 
     def make_step(self, signals, dt, rng):
         encoders = signals[self.encoders]
@@ -183,9 +185,7 @@ def single_thread_scipy_blas():
     if len(blas) < 2:
         return []
     scipy_dirs = (f"{os.sep}scipy.libs{os.sep}", f"{os.sep}scipy{os.sep}")
-    limited = [
-        c for c in blas if any(d in c.filepath for d in scipy_dirs) and c.num_threads > 1
-    ]
+    limited = [c for c in blas if any(d in c.filepath for d in scipy_dirs) and c.num_threads > 1]
     for controller in limited:
         controller.set_num_threads(1)
         logger.info("nengo_fa: limited %s to one thread", controller.filepath)
@@ -204,8 +204,13 @@ def _inplace_ger(matrix):
     ger = get_blas_funcs("ger", (matrix,))
     single_thread_scipy_blas()
     transposed = matrix.T
-    probe = ger(0.0, np.zeros(matrix.shape[1], matrix.dtype),
-                np.zeros(matrix.shape[0], matrix.dtype), a=transposed, overwrite_a=True)
+    probe = ger(
+        0.0,
+        np.zeros(matrix.shape[1], matrix.dtype),
+        np.zeros(matrix.shape[0], matrix.dtype),
+        a=transposed,
+        overwrite_a=True,
+    )
     if not np.shares_memory(probe, matrix):
         return None
 
@@ -308,9 +313,7 @@ def _ensemble_learning_signals(model, post):
         encoder_step=encoder_step,
         bias_step=bias_step,
         rate_scale=Signal(np.array(rate_scale), name=f"{post}.rate_scale", readonly=True),
-        current_scale=Signal(
-            np.array(current_scale), name=f"{post}.current_scale", readonly=True
-        ),
+        current_scale=Signal(np.array(current_scale), name=f"{post}.current_scale", readonly=True),
     )
     return {key: model.sig[post][key] for key in keys}
 

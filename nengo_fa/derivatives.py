@@ -187,6 +187,7 @@ def derivative_function(neuron_type, current_range=None):
         f"nengo_fa: no analytic derivative registered for {name}; using a "
         f"numerical derivative of its `rates` tabulated over currents "
         f"[{current_range[0]:.3g}, {current_range[1]:.3g}]. Register an analytic "
-        f"one with nengo_fa.register_derivative({name}, fn)."
+        f"one with nengo_fa.register_derivative({name}, fn).",
+        stacklevel=2,
     )
     return fn

@@ -70,8 +70,6 @@ def test_example_defines_model_and_runs_as_script(tmp_path, monkeypatch):
         sim.run_steps(10)
 
     output = tmp_path / "figure.png"
-    monkeypatch.setattr(
-        "sys.argv", ["learn_product.py", "--time", "0.5", "--output", str(output)]
-    )
+    monkeypatch.setattr("sys.argv", ["learn_product.py", "--time", "0.5", "--output", str(output)])
     example.main()
     assert output.stat().st_size > 10_000
