@@ -20,6 +20,7 @@ import timeit
 
 import nengo
 import numpy as np
+import threadpoolctl
 
 import nengo_fa
 from nengo_fa.builder import _inplace_ger
@@ -82,12 +83,24 @@ def accuracy_table(configs, rules, seeds, sim_time, processes, encoder_rate=None
             )
 
 
-def steps_per_second(net, steps):
-    with nengo.Simulator(net, progress_bar=False) as sim:
-        sim.run_steps(100)  # warm up caches and BLAS
-        start = time.perf_counter()
-        sim.run_steps(steps)
-        return steps / (time.perf_counter() - start)
+def alternating_steps_per_second(nets, steps, rounds=5):
+    """Median steps per second of each network, and median ratios to the first.
+
+    Each round builds and times one simulator per network in turn (only one
+    is alive at a time, so none evicts another's data from the CPU caches), so
+    slow drifts of the machine hit all networks alike.
+    """
+    seconds = np.zeros((rounds, len(nets)))
+    for r in range(rounds):
+        for i, net in enumerate(nets):
+            with nengo.Simulator(net, progress_bar=False) as sim:
+                sim.run_steps(200)  # warm up caches and BLAS
+                start = time.perf_counter()
+                sim.run_steps(steps)
+                seconds[r, i] = time.perf_counter() - start
+    rates = steps / np.median(seconds, axis=0)
+    ratios = np.median(seconds / seconds[:, :1], axis=0)
+    return rates, ratios
 
 
 def wide_network(rule, n_in=784, n_hidden=1000, n_out=10, seed=0):
@@ -129,19 +142,18 @@ def ger_floor_seconds(n_rows=1000, n_cols=784, repeat=2000):
 
 
 def cost_table(steps_small, steps_large):
-    print("\nSimulation speed (reference nengo.Simulator, one process)")
+    print("\nSimulation speed (reference nengo.Simulator, one process; rules timed in")
+    print("alternation over 5 rounds, medians)")
     print("| network | rule | steps/s | time per step, ms | ratio to PES only |")
     print("|---|---|---|---|---|")
     for label, make, steps in [
         ("product, 10 ReLU", lambda r: learn_product(r, 10, seed=0), steps_small),
         ("784-1000 LIF-10", wide_network, steps_large),
     ]:
-        base = None
-        for rule in RULES:
-            rate = steps_per_second(make(rule), steps)
-            base = base or rate
+        rates, ratios = alternating_steps_per_second([make(rule) for rule in RULES], steps)
+        for rule, rate, ratio in zip(RULES, rates, ratios, strict=True):
             print(
-                f"| {label} | {rule} | {rate:.0f} | {1e3 / rate:.3f} | {base / rate:.2f} |",
+                f"| {label} | {rule} | {rate:.0f} | {1e3 / rate:.3f} | {ratio:.2f} |",
                 flush=True,
             )
     floor = ger_floor_seconds()
@@ -165,6 +177,12 @@ def main():
     parser.add_argument(
         "--encoder-rate", type=float, default=None, help="override the default (tuning)"
     )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="limit every BLAS library to this many threads (threadpoolctl)",
+    )
     args = parser.parse_args()
     seeds = range(args.seeds)
     print(f"nengo {nengo.__version__}, numpy {np.__version__}, nengo_fa {nengo_fa.__version__}")
@@ -176,7 +194,12 @@ def main():
     if args.what in ("sizes", "all"):
         sizes_table(range(min(args.seeds, 3)), args.sizes_time, args.processes)
     if args.what in ("cost", "all"):
-        cost_table(steps_small=5000, steps_large=1000)
+        if args.blas_threads is None:
+            cost_table(steps_small=4000, steps_large=2000)
+        else:
+            with threadpoolctl.threadpool_limits(args.blas_threads, user_api="blas"):
+                print(f"BLAS limited to {args.blas_threads} thread(s)")
+                cost_table(steps_small=4000, steps_large=2000)
 
 
 if __name__ == "__main__":
