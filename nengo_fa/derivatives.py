@@ -36,6 +36,7 @@ from nengo.neurons import (
     SpikingRectifiedLinear,
     Tanh,
 )
+from scipy.signal import savgol_filter
 
 #: Width (in units of input current) of the softplus that smooths the LIF
 #: threshold; see `lif_derivative`.
@@ -89,9 +90,13 @@ def lif_derivative(neuron_type, J, smoothing=LIF_SMOOTHING):
     :math:`r' = A \tau_{rc} / (j (j + 1) (\tau_{ref} + \tau_{rc}\log(1 + 1/j))^2)`
     diverges at threshold. Following the "soft LIF" of Hunsberger & Eliasmith
     (2015), :math:`j` is replaced by :math:`\rho(j) = s \log(1 + e^{j/s})`
-    (``smoothing`` :math:`s`, in units of current), giving the finite slope
-    :math:`r'(\rho) \, \sigma(j / s)`. Above threshold by more than about
-    :math:`10 s` this equals the exact slope to within 0.1%.
+    (``smoothing`` :math:`s`, in units of current), and the resulting finite
+    slope is gated by :math:`\sigma(j/s)^2` (logistic :math:`\sigma`):
+    :math:`r'(\rho(j)) \, \sigma(j/s)^2`. The square makes the slope fall off
+    exponentially below threshold (with :math:`\sigma` alone it decays only
+    like :math:`(s/j)^2`, giving silent neurons a spurious slope of ~1 Hz per
+    unit current one unit below threshold). More than :math:`10 s` above
+    threshold this equals the exact slope to within 0.1%.
     """
     s = smoothing
     z = np.asarray(J, dtype=float) - 1.0
@@ -99,7 +104,8 @@ def lif_derivative(neuron_type, J, smoothing=LIF_SMOOTHING):
     rho = np.maximum(rho, np.finfo(float).tiny)
     period = neuron_type.tau_ref + neuron_type.tau_rc * np.log1p(1.0 / rho)
     slope = neuron_type.amplitude * neuron_type.tau_rc / (rho * (rho + 1.0) * period**2)
-    return slope * 0.5 * (1.0 + np.tanh(0.5 * z / s))
+    gate = 0.5 * (1.0 + np.tanh(0.5 * z / s))  # logistic(z / s), overflow-free
+    return slope * gate**2
 
 
 def rates_to_spikes_derivative(neuron_type, J):
@@ -137,18 +143,31 @@ def rate_curve(neuron_type, J):
     return np.asarray(rates, dtype=float).reshape(J.shape)
 
 
-def tabulated_derivative(neuron_type, current_range, n_points=2001):
+def tabulated_derivative(neuron_type, current_range, n_points=2001, window=0.1):
     """Numerical derivative of ``neuron_type.rates`` tabulated over ``current_range``.
 
     ``rates`` is evaluated once on ``n_points`` evenly spaced currents in
-    ``current_range = (J_min, J_max)``; its central differences are linearly
-    interpolated at run time, and held at the end values outside the range.
+    ``current_range = (J_min, J_max)`` and differentiated with a cubic
+    Savitzky-Golay least-squares fit over a moving window of ``window`` times
+    the range. The fit is exact for smooth curves and averages out rates that
+    Nengo computes by counting spikes (e.g. `~nengo.Izhikevich`, whose
+    ``rates`` are whole numbers of spikes in one second); kinks are blurred
+    over the window. At run time the slopes are linearly interpolated, and held
+    at the end values outside the range.
     """
     lo, hi = (float(v) for v in current_range)
     if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
         raise ValueError(f"current_range must be finite and increasing, got {current_range}")
     grid = np.linspace(lo, hi, n_points)
-    slopes = np.gradient(rate_curve(neuron_type, grid), grid)
+    length = max(5, int(window * n_points) // 2 * 2 + 1)
+    slopes = savgol_filter(
+        rate_curve(neuron_type, grid),
+        length,
+        polyorder=3,
+        deriv=1,
+        delta=grid[1] - grid[0],
+        mode="interp",
+    )
 
     def derivative(J):
         return np.interp(J, grid, slopes)
