@@ -3,6 +3,7 @@
 import nengo
 import numpy as np
 import pytest
+from checks import assert_applied_in_place
 
 import nengo_fa
 from nengo_fa.derivatives import derivative_function
@@ -153,19 +154,11 @@ def test_several_rules_into_one_ensemble_add_up():
         bias = nengo.Probe(rules[0].learning_rule, "bias")
     sim = run(net, steps=200)
     assert all(np.any(sim.data[p] != 0) for p in deltas + bias_deltas)
-    np.testing.assert_allclose(
-        sim.data[encoders],
-        sim.data[hidden].scaled_encoders
-        + np.cumsum(sim.data[deltas[0]] + sim.data[deltas[1]], axis=0),
-        rtol=1e-10,
-        atol=1e-10,
+    assert_applied_in_place(
+        sim.data[encoders], sim.data[hidden].scaled_encoders, *(sim.data[p] for p in deltas)
     )
-    np.testing.assert_allclose(
-        sim.data[bias],
-        sim.data[hidden].bias
-        + np.cumsum(sim.data[bias_deltas[0]] + sim.data[bias_deltas[1]], axis=0),
-        rtol=1e-10,
-        atol=1e-10,
+    assert_applied_in_place(
+        sim.data[bias], sim.data[hidden].bias, *(sim.data[p] for p in bias_deltas)
     )
 
 

@@ -3,6 +3,7 @@
 import nengo
 import numpy as np
 import pytest
+from checks import assert_applied_in_place
 
 import nengo_fa
 from nengo_fa.derivatives import derivative_function, rate_curve
@@ -124,19 +125,11 @@ def test_update_is_scaled_negative_gradient(case):
     np.testing.assert_allclose(sim.data[probes["delta"]][0], expected_delta, **tol)
     np.testing.assert_allclose(sim.data[probes["bias_delta"]][0], expected_bias_delta, **tol)
 
-    # each step's update is applied once, in place (probes record end-of-step values)
-    np.testing.assert_allclose(
-        sim.data[probes["scaled_encoders"]],
-        encoders + np.cumsum(sim.data[probes["delta"]], axis=0),
-        rtol=1e-12,
-        atol=1e-12,
+    # each step's update is applied once, in place
+    assert_applied_in_place(
+        sim.data[probes["scaled_encoders"]], encoders, sim.data[probes["delta"]]
     )
-    np.testing.assert_allclose(
-        sim.data[probes["bias"]],
-        bias + np.cumsum(sim.data[probes["bias_delta"]], axis=0),
-        rtol=1e-12,
-        atol=1e-12,
-    )
+    assert_applied_in_place(sim.data[probes["bias"]], bias, sim.data[probes["bias_delta"]])
 
 
 @pytest.mark.parametrize("neuron_type", [nengo.RectifiedLinear(), nengo.LIF(), nengo.Tanh()])
