@@ -4,9 +4,10 @@ One step of any encoder rule on a connection into ensemble ``post``, as built
 here (stock Nengo operators unless marked *new*):
 
 1. ``error`` :math:`\mathbf{e}` arrives from connections into ``conn.learning_rule``.
-2. teaching signal :math:`M \mathbf{e}` (`~nengo.builder.operator.DotInc`;
-   :math:`M` is the live ``W.T`` for `.BackpropEncoder`, the fixed scaled
-   feedback for `.FeedbackAlignment`).
+2. teaching signal :math:`M \mathbf{e}`: *new* `TransposedDotInc` with the
+   live decoders :math:`W` (:math:`M = W^T`) for `.BackpropEncoder`,
+   `~nengo.builder.operator.DotInc` with the fixed scaled feedback for
+   `.FeedbackAlignment`.
 3. ``local_error`` :math:`\delta = M \mathbf{e} \odot f'(J)`
    (`~nengo.builder.operator.ElementwiseInc`; :math:`f'(J)` of the current
    the neurons received this step comes from *new* `SimRateSlope`, computed
@@ -167,6 +168,56 @@ class SimRankOneUpdate(Operator):
         return step_rank_one_update
 
 
+class TransposedDotInc(Operator):
+    """Increment ``Y += A.T @ X`` (``A`` 2-D, ``X`` and ``Y`` 1-D).
+
+    Nengo's `~nengo.builder.operator.DotInc` computes ``A @ X``, and a
+    transposed view of a signal does not survive the optimizer (it remaps
+    views assuming their axes keep the base's order), so the live decoders
+    are read untransposed here.
+
+    1. sets ``[]``
+    2. incs ``[Y]``
+    3. reads ``[A, X]``
+    4. updates ``[]``
+    """
+
+    def __init__(self, A, X, Y, tag=None):
+        super().__init__(tag=tag)
+        if A.ndim != 2 or A.shape != (X.shape[0], Y.shape[0]):
+            raise BuildError(f"TransposedDotInc: shapes {A.shape}.T @ {X.shape} -> {Y.shape}")
+        self.sets = []
+        self.incs = [Y]
+        self.reads = [A, X]
+        self.updates = []
+
+    @property
+    def A(self):
+        return self.reads[0]
+
+    @property
+    def X(self):
+        return self.reads[1]
+
+    @property
+    def Y(self):
+        return self.incs[0]
+
+    @property
+    def _descstr(self):
+        return f"{self.A}.T, {self.X} -> {self.Y}"
+
+    def make_step(self, signals, dt, rng):
+        A = signals[self.A]
+        X = signals[self.X]
+        Y = signals[self.Y]
+
+        def step_transposed_dot_inc():
+            Y[...] += X @ A
+
+        return step_transposed_dot_inc
+
+
 def single_thread_scipy_blas():
     """Run SciPy's BLAS on one thread when it is a separate library from NumPy's.
 
@@ -218,18 +269,6 @@ def _inplace_ger(matrix):
         ger(alpha, x, y, a=transposed, overwrite_a=True)
 
     return inplace_ger
-
-
-def _transposed(signal):
-    """A view of a 2-D ``signal`` with its axes swapped (Nengo signals have no ``.T``)."""
-    base = signal.base if signal.is_view else signal
-    return Signal(
-        signal.initial_value.T,
-        name=f"{signal.name}.T",
-        base=base,
-        offset=signal.offset,
-        readonly=signal.readonly,
-    )
 
 
 def _post_ensemble(rule):
@@ -335,10 +374,11 @@ def _is_probed(model, rule, attr):
     )
 
 
-def build_encoder_rule(model, rule_type, rule, teaching_matrix, feedback=None):
+def build_encoder_rule(model, rule_type, rule, teaching_matrix, transposed=False, feedback=None):
     r"""Add the shared data flow of an encoder rule given its :math:`M`.
 
-    ``teaching_matrix`` is a Signal of shape ``(n_neurons, rule.size_in)``.
+    ``teaching_matrix`` is a Signal holding :math:`M`, of shape
+    ``(n_neurons, rule.size_in)``, or :math:`M^T` if ``transposed``.
     """
     post = rule.connection.post_obj
     n = post.n_neurons
@@ -354,7 +394,8 @@ def build_encoder_rule(model, rule_type, rule, teaching_matrix, feedback=None):
 
     teaching = Signal(shape=n, name=f"{name}:teaching")
     model.add_op(Reset(teaching))
-    model.add_op(DotInc(teaching_matrix, error, teaching, tag=f"{name}:feedback"))
+    dot_inc = TransposedDotInc if transposed else DotInc
+    model.add_op(dot_inc(teaching_matrix, error, teaching, tag=f"{name}:feedback"))
 
     local_error = Signal(shape=n, name=f"{name}:local_error")
     model.add_op(Reset(local_error))
@@ -417,7 +458,7 @@ def build_backprop_encoder(model, rule_type, rule):
             "built in creation order, subnetworks before their parent's)."
         )
     assert weights.shape == (rule.size_in, post.n_neurons), weights.shape
-    build_encoder_rule(model, rule_type, rule, _transposed(weights))
+    build_encoder_rule(model, rule_type, rule, weights, transposed=True)
 
 
 @Builder.register(FeedbackAlignment)

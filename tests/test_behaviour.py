@@ -96,6 +96,27 @@ def test_optimizer_does_not_change_results(rule):
         )
 
 
+def test_learners_side_by_side_match_learners_alone():
+    """The optimizer merges operators and signals across networks; nothing may leak.
+
+    Regression: a transposed view of the decoders read by `BackpropEncoder`
+    was remapped with wrong strides once the PES signals of several learners
+    were merged, so BP learned from garbage when other learners were present.
+    """
+    rules = ("bp", "fa", "bp")
+    with nengo.Network(seed=3) as side_by_side:
+        learn_product("pes", 20, seed=0)
+        learners = [probed_product(rule) for rule in rules]
+    together = run(side_by_side)
+    for learner, rule in zip(learners, rules, strict=True):
+        alone = probed_product(rule)
+        expected = probe_data(run(alone), alone)
+        for key, data in probe_data(together, learner).items():
+            np.testing.assert_allclose(
+                data, expected[key], rtol=1e-10, atol=1e-12, err_msg=f"{rule} {key}"
+            )
+
+
 def static_network(dt_rule=nengo_fa.BackpropEncoder):
     """Static input, no synapses: the state is the same at the first step for any dt."""
     with nengo.Network(seed=7) as net:

@@ -1,10 +1,11 @@
-"""The two operators nengo_fa adds: exact results on both code paths."""
+"""The operators nengo_fa adds: exact results on every code path."""
 
 import numpy as np
 import pytest
 from nengo.builder.signal import Signal, SignalDict
+from nengo.exceptions import BuildError
 
-from nengo_fa.builder import SimRankOneUpdate, SimRateSlope, _inplace_ger
+from nengo_fa.builder import SimRankOneUpdate, SimRateSlope, TransposedDotInc, _inplace_ger
 
 
 def signal_dict(*arrays):
@@ -53,3 +54,15 @@ def test_rate_slope_operator():
     assert op.reads == [current] and op.sets == [slope]
     op.make_step(signals, dt=0.001, rng=None)()
     np.testing.assert_allclose(signals[slope], [3.0, 0.75, 12.0])
+
+
+def test_transposed_dot_inc():
+    rng = np.random.RandomState(1)
+    A, X, Y = rng.standard_normal((3, 5)), rng.standard_normal(3), rng.standard_normal(5)
+    signals, (a_sig, x_sig, y_sig) = signal_dict(A, X, Y)
+    op = TransposedDotInc(a_sig, x_sig, y_sig)
+    assert op.reads == [a_sig, x_sig] and op.incs == [y_sig]
+    op.make_step(signals, dt=0.001, rng=None)()
+    np.testing.assert_allclose(signals[y_sig], Y + A.T @ X)
+    with pytest.raises(BuildError, match="shapes"):
+        TransposedDotInc(a_sig, y_sig, x_sig)
