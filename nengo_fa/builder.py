@@ -26,8 +26,6 @@ only when it is probed.
 """
 
 import collections
-import logging
-import os
 
 import numpy as np
 from nengo.builder import Builder, Operator, Signal
@@ -35,12 +33,10 @@ from nengo.builder.operator import Copy, DotInc, ElementwiseInc, Reset
 from nengo.ensemble import Ensemble
 from nengo.exceptions import BuildError
 from nengo.neurons import Direct
-from scipy.linalg.blas import get_blas_funcs
 
 from nengo_fa.derivatives import derivative_function, rate_curve
 from nengo_fa.learning_rules import BackpropEncoder, FeedbackAlignment
-
-logger = logging.getLogger(__name__)
+from nengo_fa.rank_one import rank_one_updater
 
 BuiltEncoderRule = collections.namedtuple(
     "BuiltEncoderRule", ["rate_scale", "current_scale", "step_size", "feedback"]
@@ -102,7 +98,7 @@ class SimRateSlope(Operator):
 class SimRankOneUpdate(Operator):
     r"""Apply ``encoders += encoder_scale * outer(encoder_step, x)`` and ``bias += bias_step``.
 
-    Done in place with BLAS ``ger`` when the encoder array is C-contiguous.
+    Done in place by `.rank_one_updater` (BLAS ``ger`` where possible).
 
     1. sets ``[]``
     2. incs ``[]``
@@ -151,19 +147,11 @@ class SimRankOneUpdate(Operator):
         bias_step = signals[self.bias_step]
         x = signals[self.x]
         scale = self.encoder_scale
+        update_encoders = rank_one_updater(encoders)
 
-        ger = _inplace_ger(encoders)
-        if ger is not None:
-
-            def step_rank_one_update():
-                ger(scale, x, encoder_step)
-                bias[...] += bias_step
-
-        else:
-
-            def step_rank_one_update():
-                encoders[...] += np.outer(scale * encoder_step, x)
-                bias[...] += bias_step
+        def step_rank_one_update():
+            update_encoders(scale, encoder_step, x)
+            bias[...] += bias_step
 
         return step_rank_one_update
 
@@ -216,59 +204,6 @@ class TransposedDotInc(Operator):
             Y[...] += X @ A
 
         return step_transposed_dot_inc
-
-
-def single_thread_scipy_blas():
-    """Run SciPy's BLAS on one thread when it is a separate library from NumPy's.
-
-    NumPy and SciPy wheels each bundle an OpenBLAS with its own thread pool.
-    A simulation alternating NumPy's products (Nengo's operators) with SciPy's
-    ``ger`` makes the two pools spin against each other: measured on 2 cores,
-    a 784-1000-10 network ran 37x slower. The rank-1 update is memory-bound and
-    gains nothing from threads, so SciPy's pool is limited to one thread for
-    the rest of the process (NumPy's is left alone). Returns the libraries limited.
-    """
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-        return []
-    blas = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
-    if len(blas) < 2:
-        return []
-    scipy_dirs = (f"{os.sep}scipy.libs{os.sep}", f"{os.sep}scipy{os.sep}")
-    limited = [c for c in blas if any(d in c.filepath for d in scipy_dirs) and c.num_threads > 1]
-    for controller in limited:
-        controller.set_num_threads(1)
-        logger.info("nengo_fa: limited %s to one thread", controller.filepath)
-    return [c.filepath for c in limited]
-
-
-def _inplace_ger(matrix):
-    """``fn(alpha, x, y)`` doing ``matrix += alpha * outer(y, x)`` in place, or None.
-
-    BLAS is column-major, so a C-contiguous ``matrix`` is updated through its
-    (Fortran-contiguous) transpose. Returns None when that is impossible
-    (non-contiguous view, unsupported dtype).
-    """
-    if matrix.ndim != 2 or not matrix.flags.c_contiguous or matrix.dtype.char not in "fd":
-        return None
-    ger = get_blas_funcs("ger", (matrix,))
-    single_thread_scipy_blas()
-    transposed = matrix.T
-    probe = ger(
-        0.0,
-        np.zeros(matrix.shape[1], matrix.dtype),
-        np.zeros(matrix.shape[0], matrix.dtype),
-        a=transposed,
-        overwrite_a=True,
-    )
-    if not np.shares_memory(probe, matrix):
-        return None
-
-    def inplace_ger(alpha, x, y):
-        ger(alpha, x, y, a=transposed, overwrite_a=True)
-
-    return inplace_ger
 
 
 def _post_ensemble(rule):
