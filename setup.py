@@ -15,8 +15,9 @@ setup(
     python_requires=">=3.9",
     install_requires=["nengo>=4.1,<5", "numpy>=2", "scipy>=1.10", "threadpoolctl>=3"],
     extras_require={
-        "tests": ["pytest>=7", "matplotlib>=3.5"],
+        "tests": ["pytest>=7", "matplotlib>=3.5", "scikit-learn>=1.0"],
         "examples": ["matplotlib>=3.5"],
+        "datasets": ["scikit-learn>=1.0"],
         "gui": ["nengo-gui>=0.6"],
     },
     license="MIT",
