@@ -12,7 +12,18 @@ Importing this package registers the builders with Nengo.
 
 from nengo_fa import builder as _builder  # noqa: F401  (registers builders)
 from nengo_fa.derivatives import register_derivative
-from nengo_fa.learning_rules import BackpropEncoder, FeedbackAlignment
+from nengo_fa.learning_rules import (
+    BackpropEncoder,
+    DirectFeedbackAlignment,
+    EncoderRule,
+    FeedbackAlignment,
+)
 
 __version__ = "0.1.0"
-__all__ = ["BackpropEncoder", "FeedbackAlignment", "register_derivative"]
+__all__ = [
+    "BackpropEncoder",
+    "DirectFeedbackAlignment",
+    "EncoderRule",
+    "FeedbackAlignment",
+    "register_derivative",
+]

@@ -3,11 +3,13 @@ r"""Build the encoder learning rules into a Nengo model.
 One step of any encoder rule on a connection into ensemble ``post``, as built
 here (stock Nengo operators unless marked *new*):
 
-1. ``error`` :math:`\mathbf{e}` arrives from connections into ``conn.learning_rule``.
-2. teaching signal :math:`M \mathbf{e}`: *new* `TransposedDotInc` with the
-   live decoders :math:`W` (:math:`M = W^T`) for `.BackpropEncoder`,
-   `~nengo.builder.operator.DotInc` with the fixed scaled feedback for
-   `.FeedbackAlignment`.
+1. ``error`` :math:`\mathbf{e}`: from connections into ``conn.learning_rule``,
+   or, chained, the ``local_error`` of the encoder rule on ``downstream``.
+2. teaching signal :math:`M \mathbf{e}`: for `.BackpropEncoder` the live
+   forward weights transposed (*new* `TransposedDotInc` through the next
+   layer's encoders when chained, then through ``downstream``'s weights);
+   for `.FeedbackAlignment` `~nengo.builder.operator.DotInc` with the fixed
+   scaled feedback.
 3. ``local_error`` :math:`\delta = M \mathbf{e} \odot f'(J)`
    (`~nengo.builder.operator.ElementwiseInc`; :math:`f'(J)` of the current
    the neurons received this step comes from *new* `SimRateSlope`, computed
@@ -35,11 +37,16 @@ from nengo.exceptions import BuildError
 from nengo.neurons import Direct
 
 from nengo_fa.derivatives import derivative_function, rate_curve
-from nengo_fa.learning_rules import BackpropEncoder, FeedbackAlignment
+from nengo_fa.learning_rules import (
+    BackpropEncoder,
+    EncoderRule,
+    FeedbackAlignment,
+    chained_error_size,
+)
 from nengo_fa.rank_one import rank_one_updater
 
 BuiltEncoderRule = collections.namedtuple(
-    "BuiltEncoderRule", ["rate_scale", "current_scale", "step_size", "feedback"]
+    "BuiltEncoderRule", ["rate_scale", "current_scale", "step_size", "feedback", "feedback_scale"]
 )
 BuiltEncoderRule.__doc__ = """Build-time data of an encoder rule: ``sim.data[conn.learning_rule]``.
 
@@ -49,9 +56,11 @@ current_scale : float
     :math:`s_J = s_r / \\text{RMS}(f')`, in units of input current.
 step_size : float
     :math:`C = \\kappa \\Delta t \\, n s_J^2`.
-feedback : (n_neurons, error_size) ndarray or None
-    `.FeedbackAlignment`'s fixed matrix :math:`B` (before scaling by
-    :math:`1 / (n s_r)`); None for `.BackpropEncoder`.
+feedback : (n_neurons, error size) ndarray or None
+    The fixed matrix :math:`B` of a feedback rule (before scaling by
+    ``feedback_scale``); None for `.BackpropEncoder`.
+feedback_scale : float or None
+    :math:`s_B`, so that :math:`M = s_B B`; None for `.BackpropEncoder`.
 """
 
 
@@ -309,13 +318,136 @@ def _is_probed(model, rule, attr):
     )
 
 
-def build_encoder_rule(model, rule_type, rule, teaching_matrix, transposed=False, feedback=None):
-    r"""Add the shared data flow of an encoder rule given its :math:`M`.
+ForwardPath = collections.namedtuple(
+    "ForwardPath", ["downstream", "weights", "neurons", "next_encoders", "next_rule"]
+)
+ForwardPath.__doc__ = """How a rule's post ensemble reaches the error through ``downstream``.
 
-    ``teaching_matrix`` is a Signal holding :math:`M`, of shape
-    ``(n_neurons, rule.size_in)``, or :math:`M^T` if ``transposed``.
+downstream : nengo.Connection
+weights : Signal
+    The live weights of ``downstream``: ``(size_out, n)`` matrix, or a
+    scalar or vector (elementwise) for neuron-to-neuron-sized transforms.
+neurons : slice
+    The post neurons whose activities ``weights`` reads.
+next_encoders : Signal or None
+    For a chained error, the live scaled encoders of the next ensemble (the
+    columns ``downstream`` feeds); None for an external error.
+next_rule : nengo.connection.LearningRule or None
+    For a chained error, the encoder rule on ``downstream`` whose local
+    error this rule sends back.
+"""
+
+
+def _basic_slice(index, what, name, conn):
+    if isinstance(index, slice):
+        return index
+    raise BuildError(
+        f"{name} on {conn}: {what} uses advanced indexing ({index!r}); the error can only "
+        "be sent back through a plain slice. Use a slice, or an explicit transform."
+    )
+
+
+def _chained_rule(downstream):
+    """The LearningRule on ``downstream`` whose local error is chained, or None."""
+    if not chained_error_size(downstream):
+        return None
+    rules = downstream.learning_rule
+    if isinstance(rules, dict):
+        rules = list(rules.values())
+    elif not isinstance(rules, (list, tuple)):
+        rules = [rules]
+    chained = [r for r in rules if isinstance(r.learning_rule_type, EncoderRule)]
+    if len(chained) > 1:
+        raise BuildError(
+            f"{downstream} carries {len(chained)} encoder rules, so it is ambiguous which "
+            "local error to send back; put one encoder rule on it."
+        )
+    return chained[0]
+
+
+def _forward_path(model, rule_type, rule, need_weights=True):
+    """Validate ``rule_type.downstream`` against ``rule`` and return its `ForwardPath`."""
+    conn = rule.connection
+    post = conn.post_obj
+    downstream = rule_type.downstream
+    name = type(rule_type).__name__
+    label = post.label or "ens"
+    if downstream.pre_obj is post:
+        neurons = slice(None)
+        if downstream.solver.weights:
+            raise BuildError(
+                f"{name} on {conn}: downstream={downstream} uses a solver with "
+                "weights=True; use a decoder solver (weights=False) so its weights map "
+                f"{post}'s activities to its output."
+            )
+    elif downstream.pre_obj == post.neurons:
+        neurons = _basic_slice(downstream.pre_slice, "its pre", name, conn)
+    else:
+        raise BuildError(
+            f"{name} on {conn}: downstream={downstream} must leave {post}, decoded "
+            f"(nengo.Connection({label}, ...)) or from its neurons "
+            f"(nengo.Connection({label}.neurons, ...)), but it leaves {downstream.pre_obj}."
+        )
+    next_rule = _chained_rule(downstream)
+    weights = model.sig[downstream].get("weights")
+    if weights is None and (need_weights or next_rule is not None):
+        raise BuildError(
+            f"{name} on {conn} reads {downstream}, which is built later. Create that "
+            "connection before this one (connections are built in creation order, "
+            "subnetworks before their parent's)."
+        )
+    if need_weights and type(downstream.transform).__name__ not in ("Dense", "NoTransform"):
+        raise BuildError(
+            f"{name} on {conn}: downstream={downstream} has a "
+            f"{type(downstream.transform).__name__} transform; the error can only be sent "
+            "back through Dense transforms."
+        )
+    next_encoders = None
+    if next_rule is not None:
+        columns = _basic_slice(downstream.post_slice, "its post", name, conn)
+        next_encoders = model.sig[downstream.post_obj]["encoders"]
+        if columns != slice(None):
+            next_encoders = next_encoders[:, columns]
+    return ForwardPath(downstream, weights, neurons, next_encoders, next_rule)
+
+
+def _add_transposed_weights(model, weights, source, target, tag):
+    """``target += W^T source`` for a matrix, or ``W * source`` for elementwise weights."""
+    if weights.ndim == 2:
+        model.add_op(TransposedDotInc(weights, source, target, tag=tag))
+    else:
+        model.add_op(ElementwiseInc(weights, source, target, tag=tag))
+
+
+def dense_forward_matrix(path):
+    """The initial forward matrix from the ``path.neurons`` activities to the error, dense."""
+    weights = path.weights.initial_value
+    n_pre = path.downstream.size_in if weights.ndim < 2 else weights.shape[1]
+    if weights.ndim < 2:
+        weights = weights * np.eye(n_pre)
+    if path.next_encoders is not None:
+        return path.next_encoders.initial_value @ weights
+    return weights
+
+
+def _rule_error(model, name, rule, path):
+    """The error signal ``rule`` sends back: chained local error or a new external input."""
+    if path is not None and path.next_rule is not None:
+        return model.sig[path.next_rule]["local_error"]
+    error = Signal(shape=rule.size_in, name=f"{name}:error")
+    model.add_op(Reset(error))
+    model.sig[rule]["in"] = error
+    return error
+
+
+def build_encoder_rule(model, rule_type, rule, add_teaching, path=None):
+    r"""Add the shared data flow of an encoder rule.
+
+    ``add_teaching(error, teaching)`` adds the operators that increment the
+    ``teaching`` signal by :math:`M \mathbf{e}` and returns the feedback
+    data to report (or None). ``path`` is the rule's `ForwardPath`, if any.
     """
-    post = rule.connection.post_obj
+    post = _post_ensemble(rule)
     n = post.n_neurons
     learning = _ensemble_learning_signals(model, post)
     rate_scale = float(learning["rate_scale"].initial_value)
@@ -323,14 +455,10 @@ def build_encoder_rule(model, rule_type, rule, teaching_matrix, transposed=False
     step_size = rule_type.learning_rate * model.dt * n * current_scale**2
     name = type(rule_type).__name__
 
-    error = Signal(shape=rule.size_in, name=f"{name}:error")
-    model.add_op(Reset(error))
-    model.sig[rule]["in"] = error
-
+    error = _rule_error(model, name, rule, path)
     teaching = Signal(shape=n, name=f"{name}:teaching")
     model.add_op(Reset(teaching))
-    dot_inc = TransposedDotInc if transposed else DotInc
-    model.add_op(dot_inc(teaching_matrix, error, teaching, tag=f"{name}:feedback"))
+    feedback = add_teaching(error, teaching)
 
     local_error = Signal(shape=n, name=f"{name}:local_error")
     model.add_op(Reset(local_error))
@@ -359,60 +487,75 @@ def build_encoder_rule(model, rule_type, rule, teaching_matrix, transposed=False
             ElementwiseInc(step.reshape((n, 1)), x_scaled.reshape((1, x.shape[0])), delta)
         )
 
-    model.sig[rule]["error"] = error
-    model.sig[rule]["local_error"] = local_error
-    model.sig[rule]["bias_delta"] = bias_delta
-    model.sig[rule]["scaled_encoders"] = model.sig[post]["encoders"]
-    model.sig[rule]["bias"] = model.sig[post.neurons]["bias"]
-    model.params[rule] = BuiltEncoderRule(rate_scale, current_scale, step_size, feedback)
+    model.sig[rule].update(
+        error=error,
+        teaching=teaching,
+        local_error=local_error,
+        bias_delta=bias_delta,
+        scaled_encoders=model.sig[post]["encoders"],
+        bias=model.sig[post.neurons]["bias"],
+    )
+    feedback, feedback_scale = feedback if feedback is not None else (None, None)
+    model.params[rule] = BuiltEncoderRule(
+        rate_scale, current_scale, step_size, feedback, feedback_scale
+    )
 
 
 @Builder.register(BackpropEncoder)
 def build_backprop_encoder(model, rule_type, rule):
-    """Build `.BackpropEncoder`: :math:`M` is the live transpose of the decoders' weights."""
-    conn = rule.connection
-    post = _post_ensemble(rule)
-    decoders = rule_type.decoders
-    if decoders.pre_obj is not post:
-        raise BuildError(
-            f"BackpropEncoder on {conn}: decoders={decoders} must be a decoded "
-            f"connection leaving {post} (nengo.Connection({post.label or 'ens'}, ...)), "
-            f"but it leaves {decoders.pre_obj}."
+    r"""Build `.BackpropEncoder`: :math:`M` is the live transposed forward matrix."""
+    path = _forward_path(model, rule_type, rule)
+    name = type(rule_type).__name__
+
+    def add_teaching(error, teaching):
+        source = error
+        if path.next_encoders is not None:  # through the next layer's encoders first
+            source = Signal(shape=path.next_encoders.shape[1], name=f"{name}:next_input_error")
+            model.add_op(Reset(source))
+            model.add_op(TransposedDotInc(path.next_encoders, error, source, tag=name))
+        _add_transposed_weights(
+            model, path.weights, source, teaching[path.neurons], tag=f"{name}:feedback"
         )
-    if decoders.solver.weights:
-        raise BuildError(
-            f"BackpropEncoder on {conn}: decoders={decoders} uses a solver with "
-            "weights=True; use a decoder solver (weights=False) so its weights map "
-            f"{post}'s activities to its output."
-        )
-    weights = model.sig[decoders].get("weights")
-    if weights is None:
-        raise BuildError(
-            f"BackpropEncoder on {conn} reads the weights of {decoders}, which is "
-            "built later. Create that connection before this one (connections are "
-            "built in creation order, subnetworks before their parent's)."
-        )
-    assert weights.shape == (rule.size_in, post.n_neurons), weights.shape
-    build_encoder_rule(model, rule_type, rule, weights, transposed=True)
+
+    build_encoder_rule(model, rule_type, rule, add_teaching, path)
 
 
-@Builder.register(FeedbackAlignment)
-def build_feedback_alignment(model, rule_type, rule):
-    r"""Build `.FeedbackAlignment`: :math:`M = B / (n s_r)`, fixed."""
+def sample_feedback(model, rule_type, rule, n_neurons):
+    """The fixed matrix :math:`B` of a feedback rule, from its array or the connection seed."""
     conn = rule.connection
-    post = _post_ensemble(rule)
-    n, k = post.n_neurons, rule_type.error_size
+    columns = rule_type.error_source_size
     if isinstance(rule_type.feedback, np.ndarray):
         feedback = rule_type.feedback
     else:
         seed = np.random.SeedSequence([model.seeds[conn], 0xFA]).generate_state(1)[0]
-        feedback = rule_type.feedback.sample(n, k, rng=np.random.RandomState(seed))
+        feedback = rule_type.feedback.sample(n_neurons, columns, rng=np.random.RandomState(seed))
     feedback = np.asarray(feedback, dtype=float)
-    if feedback.shape != (n, k):
+    if feedback.shape != (n_neurons, columns):
         raise BuildError(
-            f"FeedbackAlignment on {conn}: feedback has shape {feedback.shape}, but "
-            f"must be (n_neurons, error_size) = ({n}, {k}) for {post}."
+            f"{type(rule_type).__name__} on {conn}: feedback has shape {feedback.shape}, but "
+            f"must be (n_neurons, error size) = ({n_neurons}, {columns}) for {conn.post_obj}."
         )
-    rate_scale = float(_ensemble_learning_signals(model, post)["rate_scale"].initial_value)
-    teaching_matrix = Signal(feedback / (n * rate_scale), name="FeedbackAlignment:M")
-    build_encoder_rule(model, rule_type, rule, teaching_matrix, feedback=feedback)
+    return feedback
+
+
+@Builder.register(FeedbackAlignment)
+def build_feedback_alignment(model, rule_type, rule):
+    r"""Build `.FeedbackAlignment`: :math:`M = s_B B`, fixed."""
+    post = _post_ensemble(rule)
+    path = None
+    if rule_type.downstream is not None:
+        path = _forward_path(model, rule_type, rule, need_weights=False)
+    feedback = sample_feedback(model, rule_type, rule, post.n_neurons)
+    if path is not None and path.next_rule is not None:
+        scale = float(np.sqrt(np.mean(dense_forward_matrix(path) ** 2)))
+    else:
+        rate_scale = _ensemble_learning_signals(model, post)["rate_scale"].initial_value
+        scale = 1.0 / (post.n_neurons * float(rate_scale))
+    name = type(rule_type).__name__
+
+    def add_teaching(error, teaching):
+        matrix = Signal(scale * feedback, name=f"{name}:M", readonly=True)
+        model.add_op(DotInc(matrix, error, teaching, tag=f"{name}:feedback"))
+        return feedback, scale
+
+    build_encoder_rule(model, rule_type, rule, add_teaching, path)

@@ -1,8 +1,28 @@
 r"""Learning rule types that learn an ensemble's encoders and biases from an error.
 
-Both rules sit on a decoded connection into a `nengo.Ensemble` (the *post*
-ensemble, whose encoders and biases they change) and take the same error as
-`nengo.PES`: actual minus target, connected into ``conn.learning_rule``.
+Every rule sits on a connection into a `nengo.Ensemble` (the *post*
+ensemble, whose encoders and biases it changes) and forms each step a
+per-neuron local error
+
+.. math:: \delta_i = (M \mathbf{e})_i \, f'(J_i)
+
+from an error :math:`\mathbf{e}`, a teaching matrix :math:`M` that differs
+between the rules, and the slope :math:`f'` (Hz per unit current, from
+`nengo_fa.derivatives`) of the neuron type's rate curve at the current
+:math:`J_i` the neurons received this step.
+
+Where the error comes from
+--------------------------
+A rule names the ``downstream`` connection leaving the post ensemble (decoded
+from it, or from its ``.neurons``) that the error is sent back through:
+
+* If ``downstream`` carries no encoder rule (typically it learns its weights
+  with `nengo.PES`), the error is the error of its output, actual minus
+  target, connected into ``conn.learning_rule`` as for PES.
+* If ``downstream`` carries an encoder rule itself (it is the input of the
+  next hidden layer), the error is that rule's local error, taken directly:
+  nothing is connected into ``conn.learning_rule``. Chaining rules this way
+  trains a network layer by layer.
 
 Parameterization
 ----------------
@@ -15,10 +35,7 @@ unit encoder :math:`\mathbf{e}_i`, radius :math:`r`), biases :math:`b_i`, and
 the decoded input :math:`\mathbf{x}` summed over all connections into the
 ensemble. The rules do gradient descent on the radius-normalized scaled
 encoders :math:`\hat{E}_i = r E_i` and the biases :math:`b_i`, all neurons
-with one step size. With the local error
-:math:`\delta_i = (M \mathbf{e})_i \, f'(J_i)` (error :math:`\mathbf{e}`,
-rate-curve slope :math:`f'` in Hz per unit current, from
-`nengo_fa.derivatives`), one step of length :math:`\Delta t` changes Nengo's
+with one step size. One step of length :math:`\Delta t` changes Nengo's
 scaled encoders and biases by
 
 .. math::
@@ -28,13 +45,13 @@ scaled encoders and biases by
    C = \kappa \, \Delta t \, n \, s_J^2
 
 which is :math:`-C` times the gradient of :math:`\frac{1}{2}|\mathbf{e}|^2`
-with respect to :math:`(\hat{E}_i, b_i)` when :math:`M` is the transposed
-decoder matrix. Here :math:`n` is the number of neurons and :math:`s_J` the
-ensemble's *current scale*: the RMS firing rate divided by the RMS slope
-:math:`f'`, over the ensemble's evaluation points at build time (units of
-current). Decoders scale as :math:`1/(n \, \text{rate})`, so this
-normalization makes the output change by about :math:`-\kappa \Delta t \,
-\mathbf{e}` per step whatever the neuron type, gains, firing rates and
+with respect to :math:`(\hat{E}_i, b_i)` when :math:`M` is the exact
+backpropagation matrix. Here :math:`n` is the number of neurons and
+:math:`s_J` the ensemble's *current scale*: the RMS firing rate divided by
+the RMS slope :math:`f'`, over the ensemble's evaluation points at build time
+(units of current). Decoders scale as :math:`1/(n \, \text{rate})`, so this
+normalization makes a decoded output change by about :math:`-\kappa \Delta t
+\, \mathbf{e}` per step whatever the neuron type, gains, firing rates and
 ensemble size: one learning rate :math:`\kappa` (per second) works across
 them. Both scales are reported in ``sim.data[conn.learning_rule]``.
 """
@@ -42,17 +59,63 @@ them. Both scales are reported in ``sim.data[conn.learning_rule]``.
 import numpy as np
 from nengo.connection import Connection
 from nengo.dists import DistOrArrayParam, Gaussian
+from nengo.ensemble import Ensemble, Neurons
 from nengo.exceptions import ValidationError
 from nengo.learning_rules import LearningRuleType
 from nengo.params import BoolParam, Default, IntParam, NumberParam, Parameter
 
 
-class _EncoderRule(LearningRuleType):
-    """Shared parameters of the error-driven encoder rules."""
+def encoder_rules_on(conn):
+    """The nengo-fa encoder rule types on connection ``conn`` (a list, maybe empty)."""
+    rule_types = conn.learning_rule_type
+    if isinstance(rule_types, dict):
+        rule_types = list(rule_types.values())
+    elif not isinstance(rule_types, (list, tuple)):
+        rule_types = [rule_types]
+    return [r for r in rule_types if isinstance(r, EncoderRule)]
+
+
+def chained_error_size(downstream):
+    """Number of neurons whose local error a rule on ``downstream`` provides, or 0.
+
+    Non-zero when ``downstream`` carries an encoder rule of its own: a rule
+    sending its error back through ``downstream`` then takes that rule's
+    local error (one value per neuron of ``downstream``'s post ensemble).
+    """
+    if encoder_rules_on(downstream) and isinstance(downstream.post_obj, Ensemble):
+        return downstream.post_obj.n_neurons
+    return 0
+
+
+class ConnectionParam(Parameter):
+    """A parameter holding a `nengo.Connection` that leaves an ensemble."""
+
+    equatable = True
+
+    def coerce(self, instance, conn):  # pylint: disable=arguments-renamed
+        if conn is not None and not (
+            isinstance(conn, Connection) and isinstance(conn.pre_obj, (Ensemble, Neurons))
+        ):
+            raise ValidationError(
+                f"must be a nengo.Connection leaving the learning ensemble (decoded "
+                f"from it, or from its .neurons), got {conn!r}",
+                attr=self.name,
+                obj=instance,
+            )
+        return super().coerce(instance, conn)
+
+
+class EncoderRule(LearningRuleType):
+    """Base class of the error-driven encoder and bias rules (see the module docstring).
+
+    Subclasses define how the teaching signal :math:`M \\mathbf{e}` is
+    formed; everything after it is shared.
+    """
 
     modifies = "encoders"
     probeable = (
         "error",
+        "teaching",
         "local_error",
         "delta",
         "bias_delta",
@@ -62,133 +125,177 @@ class _EncoderRule(LearningRuleType):
 
     learning_rate = NumberParam("learning_rate", low=0, readonly=True, default=1.0)
     learn_bias = BoolParam("learn_bias", default=True, readonly=True)
+    downstream = ConnectionParam("downstream", default=None, optional=True, readonly=True)
 
-    def __init__(self, learning_rate, size_in, learn_bias):
+    def __init__(self, learning_rate, learn_bias, downstream=None, error_size=None):
+        self.downstream = downstream
+        if downstream is not None:
+            chained = chained_error_size(downstream)
+            size_in = 0 if chained else downstream.size_out
+        else:
+            size_in = error_size
         super().__init__(learning_rate, size_in=size_in)
         self.learn_bias = learn_bias
 
-
-class ConnectionParam(Parameter):
-    """A parameter holding a `nengo.Connection`."""
-
-    equatable = True
-
-    def coerce(self, instance, conn):  # pylint: disable=arguments-renamed
-        if not isinstance(conn, Connection):
-            raise ValidationError(
-                f"must be a nengo.Connection (the decoded connection leaving the "
-                f"learning ensemble), got {conn!r}",
-                attr=self.name,
-                obj=instance,
-            )
-        return super().coerce(instance, conn)
+    @property
+    def error_source_size(self):
+        """Length of the error this rule sends back: external or chained."""
+        if self.downstream is not None and chained_error_size(self.downstream):
+            return chained_error_size(self.downstream)
+        return self.size_in
 
 
-class BackpropEncoder(_EncoderRule):
-    r"""Learn encoders and biases by backpropagating the error through live decoders.
+class BackpropEncoder(EncoderRule):
+    r"""Learn encoders and biases by backpropagating the error through live weights.
 
-    The teaching signal is the error sent back through the current weights of
-    ``decoders``, a decoded connection leaving the ensemble this rule changes
-    (typically learning its decoders with `nengo.PES`); the weights are read
-    every step, so they follow PES:
+    The teaching matrix is the transpose of the current forward weights from
+    the post ensemble's activities to where the error is measured:
 
-    .. math:: \delta_i = (W^T \mathbf{e})_i \, f'(J_i)
+    * ``downstream`` without an encoder rule (e.g. decoders learned with
+      `nengo.PES`): :math:`M = W^T`, with :math:`W` (``downstream.size_out``
+      x ``n_neurons``) its weights, and :math:`\mathbf{e}` the error of its
+      output connected into this rule.
+    * ``downstream`` with an encoder rule into ensemble :math:`k+1`:
+      :math:`M = (E_{k+1} W)^T` with :math:`E_{k+1}` that ensemble's scaled
+      encoders, and :math:`\mathbf{e} = \delta_{k+1}` that rule's local
+      error, so :math:`\delta = \partial \frac{1}{2}|\mathbf{e}|^2 /
+      \partial J` is backpropagated exactly through every layer.
 
-    where :math:`W` (``decoders.size_out`` x ``n_neurons``) maps the
-    ensemble's activities to the output of ``decoders``, :math:`\mathbf{e}`
-    (size ``decoders.size_out``) is that output's error (actual minus
-    target) and :math:`J_i` the current the neurons received this step.
+    All weights are read every step, so they follow PES and the other rules.
     Encoders and biases then change as in the module docstring. For rate
-    neurons with no synapse on ``decoders``, the update is exactly
-    :math:`-C` times the gradient of :math:`\frac{1}{2}|\mathbf{e}|^2`
-    with respect to the radius-normalized scaled encoders and biases; with spiking
-    neurons or synapses it follows that gradient through the rate
+    neurons with no synapses between this layer and the error, the update is
+    exactly :math:`-C` times the gradient of :math:`\frac{1}{2}|\mathbf{e}|^2`
+    with respect to the radius-normalized scaled encoders and biases; with
+    spiking neurons or synapses it follows that gradient through the rate
     approximation.
 
     Parameters
     ----------
-    decoders : nengo.Connection
-        Decoded connection from the post ensemble whose weights carry the
-        error back. It must be created before the connection with this rule.
+    downstream : nengo.Connection
+        Connection leaving the post ensemble (decoded from it or from its
+        ``.neurons``) that the error is sent back through. It must be
+        created before the connection carrying this rule (Python needs it to
+        exist anyway, except across subnetworks, which are built first).
     learning_rate : float, optional
         :math:`\kappa`, in 1/s (normalized as in the module docstring).
     learn_bias : bool, optional
         Whether to learn biases as well as encoders.
 
-    Attributes
-    ----------
-    decoders : nengo.Connection
-    learning_rate : float
-    learn_bias : bool
-
     Notes
     -----
-    Probeable: ``error`` (:math:`\mathbf{e}`), ``local_error``
-    (:math:`\delta`), ``delta`` (encoder change :math:`\Delta E` per step),
-    ``bias_delta`` (:math:`\Delta b` per step), ``scaled_encoders`` and
-    ``bias`` (the post ensemble's current values).
+    Probeable: ``error`` (:math:`\mathbf{e}`), ``teaching``
+    (:math:`M \mathbf{e}`), ``local_error`` (:math:`\delta`), ``delta``
+    (encoder change :math:`\Delta E` per step), ``bias_delta``
+    (:math:`\Delta b` per step), ``scaled_encoders`` and ``bias`` (the post
+    ensemble's current values).
     """
 
-    decoders = ConnectionParam("decoders", readonly=True)
+    def __init__(self, downstream, learning_rate=Default, learn_bias=Default):
+        if downstream is None:
+            raise ValidationError(
+                "BackpropEncoder needs the downstream connection to send the error back through",
+                attr="downstream",
+                obj=self,
+            )
+        super().__init__(learning_rate, learn_bias, downstream=downstream)
 
-    def __init__(self, decoders, learning_rate=Default, learn_bias=Default):
-        self.decoders = decoders
-        super().__init__(learning_rate, size_in=decoders.size_out, learn_bias=learn_bias)
 
-
-class FeedbackAlignment(_EncoderRule):
+class FeedbackAlignment(EncoderRule):
     r"""Learn encoders and biases from an error sent back through fixed random weights.
 
-    Like `BackpropEncoder`, but the teaching signal uses a fixed random matrix
-    :math:`B` (``n_neurons`` x ``error_size``) in place of the transposed
-    decoders (Lillicrap et al., 2016), so no weight transport is needed:
+    Like `BackpropEncoder`, but the teaching matrix is a fixed random matrix
+    in place of the transposed forward weights (Lillicrap et al., 2016), so
+    no weight transport is needed: :math:`M = s_B B`, with :math:`B`
+    (``n_neurons`` x error size) drawn from ``feedback`` and the scale
+    :math:`s_B` that of the forward weights it stands in for:
 
-    .. math:: \delta_i = \frac{(B \mathbf{e})_i}{n \, s_r} \, f'(J_i)
+    * an external error (``error_size``, or ``downstream`` without an encoder
+      rule): :math:`s_B = 1 / (n \, s_r)`, the scale of decoders, with
+      :math:`s_r` the post ensemble's RMS firing rate over its evaluation
+      points;
+    * a chained error (``downstream`` with an encoder rule into ensemble
+      :math:`k+1`, :math:`\mathbf{e} = \delta_{k+1}`): :math:`s_B` is the
+      RMS entry of the forward matrix :math:`E_{k+1} W` at build time.
 
-    where :math:`s_r` is the ensemble's RMS firing rate over its evaluation
-    points. The division by :math:`n s_r` gives :math:`B` the scale of decoders, so
-    entries of order one (the default, standard normal) work with the default
-    learning rate. Encoders and biases then change as in the module docstring.
-    Driving every hidden layer with the output error through its own
-    :math:`B` is direct feedback alignment (Nokland, 2016).
+    So entries of order one (the default, standard normal) work with the
+    default learning rate. Driving every hidden layer with the output error
+    through its own :math:`B` is direct feedback alignment (Nokland, 2016);
+    see `DirectFeedbackAlignment`.
 
     Parameters
     ----------
-    error_size : int
-        Dimensionality of the error signal.
+    error_size : int, optional
+        Dimensionality of an error connected into this rule. Give this or
+        ``downstream``.
     learning_rate : float, optional
         :math:`\kappa`, in 1/s (normalized as in the module docstring).
-    feedback : Distribution or (n_neurons, error_size) array_like, optional
+    feedback : Distribution or (n_neurons, error size) array_like, optional
         :math:`B`. A distribution is sampled at build time from the
         connection's seed; the result is in ``sim.data[conn.learning_rule].feedback``.
     learn_bias : bool, optional
         Whether to learn biases as well as encoders.
-
-    Attributes
-    ----------
-    error_size : int
-    feedback : Distribution or ndarray
-    learning_rate : float
-    learn_bias : bool
+    downstream : nengo.Connection, optional
+        Connection leaving the post ensemble whose error (external, or the
+        local error of its own encoder rule) this rule sends back through
+        :math:`B`. Give this or ``error_size``.
 
     Notes
     -----
     Probeable as `BackpropEncoder`.
     """
 
-    error_size = IntParam("error_size", low=1, readonly=True)
+    error_size = IntParam("error_size", low=1, default=None, optional=True, readonly=True)
     feedback = DistOrArrayParam("feedback", default=Gaussian(0, 1), readonly=True)
 
-    def __init__(self, error_size, learning_rate=Default, feedback=Default, learn_bias=Default):
+    def __init__(
+        self,
+        error_size=None,
+        learning_rate=Default,
+        feedback=Default,
+        learn_bias=Default,
+        downstream=None,
+    ):
+        if (error_size is None) == (downstream is None):
+            raise ValidationError(
+                "give exactly one of error_size (an error connected into the rule) and "
+                "downstream (the connection whose error is sent back)",
+                attr="error_size",
+                obj=self,
+            )
         self.error_size = error_size
-        super().__init__(learning_rate, size_in=error_size, learn_bias=learn_bias)
+        super().__init__(learning_rate, learn_bias, downstream=downstream, error_size=error_size)
         self.feedback = feedback
+        columns = self.error_source_size
         if isinstance(self.feedback, np.ndarray) and (
-            self.feedback.ndim != 2 or self.feedback.shape[1] != error_size
+            self.feedback.ndim != 2 or self.feedback.shape[1] != columns
         ):
             raise ValidationError(
-                f"feedback array must have shape (n_neurons, error_size={error_size}), "
+                f"feedback array must have shape (n_neurons, error size={columns}), "
                 f"got {self.feedback.shape}",
                 attr="feedback",
                 obj=self,
             )
+
+
+class DirectFeedbackAlignment(FeedbackAlignment):
+    r"""Direct feedback alignment: a hidden layer learns from the output error directly.
+
+    Exactly `FeedbackAlignment` with an external error: connect the
+    network's output error (actual minus target) into the rule of *every*
+    hidden layer, each with its own fixed random :math:`B` (Nokland, 2016).
+    Provided under this name so that networks say what they do.
+
+    Parameters
+    ----------
+    error_size : int
+        Dimensionality of the output error.
+    learning_rate : float, optional
+        :math:`\kappa`, in 1/s.
+    feedback : Distribution or (n_neurons, error_size) array_like, optional
+        :math:`B`, as for `FeedbackAlignment`.
+    learn_bias : bool, optional
+        Whether to learn biases as well as encoders.
+    """
+
+    def __init__(self, error_size, learning_rate=Default, feedback=Default, learn_bias=Default):
+        super().__init__(error_size, learning_rate, feedback, learn_bias)

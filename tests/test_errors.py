@@ -50,9 +50,13 @@ def test_direct_neurons_are_rejected():
     assert conn.learning_rule is not None
 
 
-def test_decoders_must_be_a_connection():
-    with pytest.raises(ValidationError, match="decoders.*must be a nengo.Connection"):
+def test_downstream_must_be_a_connection_leaving_an_ensemble():
+    with pytest.raises(ValidationError, match="downstream.*must be a nengo.Connection leaving"):
         nengo_fa.BackpropEncoder("layer2")
+    with nengo.Network():
+        from_node = nengo.Connection(nengo.Node([0]), nengo.Node(size_in=1))
+    with pytest.raises(ValidationError, match="downstream.*must be a nengo.Connection leaving"):
+        nengo_fa.BackpropEncoder(from_node)
 
 
 def test_decoders_must_leave_the_learning_ensemble(layers):
@@ -63,20 +67,20 @@ def test_decoders_must_leave_the_learning_ensemble(layers):
             layers.stim, layers.hidden, learning_rule_type=nengo_fa.BackpropEncoder(elsewhere)
         )
     with pytest.raises(
-        BuildError, match=r"decoders=.*other.*must be a decoded connection leaving.*hidden"
+        BuildError, match=r"downstream=.*other.*must leave.*hidden.*decoded.*or from its neurons"
     ):
         build(layers)
 
 
-def test_decoders_from_neurons_are_rejected(layers):
+def test_downstream_with_advanced_indexing_is_rejected(layers):
     with layers:
         neuron_conn = nengo.Connection(
-            layers.hidden.neurons, layers.out, transform=np.ones((2, 10))
+            layers.hidden.neurons[[0, 2, 4]], layers.out, transform=np.ones((2, 3))
         )
         nengo.Connection(
             layers.stim, layers.hidden, learning_rule_type=nengo_fa.BackpropEncoder(neuron_conn)
         )
-    with pytest.raises(BuildError, match="must be a decoded connection leaving"):
+    with pytest.raises(BuildError, match=r"advanced indexing.*\[0, 2, 4\].*Use a slice"):
         build(layers)
 
 
@@ -115,7 +119,7 @@ def test_error_connection_of_wrong_size(layers):
 
 
 def test_feedback_of_wrong_shape(layers):
-    with pytest.raises(ValidationError, match=r"shape \(n_neurons, error_size=2\), got \(10, 3\)"):
+    with pytest.raises(ValidationError, match=r"shape \(n_neurons, error size=2\), got \(10, 3\)"):
         nengo_fa.FeedbackAlignment(2, feedback=np.ones((10, 3)))
     with layers:
         nengo.Connection(

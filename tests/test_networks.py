@@ -43,7 +43,7 @@ def test_learn_product_wiring():
     assert isinstance(net.layer2.learning_rule_type, nengo.PES)
     assert learn_product("pes").layer1.learning_rule_type is None
     bp = learn_product("bp", encoder_rate=0.25)
-    assert bp.layer1.learning_rule_type.decoders is bp.layer2
+    assert bp.layer1.learning_rule_type.downstream is bp.layer2
     assert bp.layer1.learning_rule_type.learning_rate == 0.25
     with pytest.raises(ValueError, match="rule must be one of"):
         learn_product("sgd")
