@@ -165,6 +165,37 @@ class SimRankOneUpdate(Operator):
         return step_rank_one_update
 
 
+class SimOuter(Operator):
+    """Set ``Y = scale * outer(u, v)``.
+
+    1. sets ``[Y]``
+    2. incs ``[]``
+    3. reads ``[u, v]``
+    4. updates ``[]``
+    """
+
+    def __init__(self, u, v, Y, scale, tag=None):
+        super().__init__(tag=tag)
+        self.scale = float(scale)
+        self.sets = [Y]
+        self.incs = []
+        self.reads = [u, v]
+        self.updates = []
+
+    @property
+    def _descstr(self):
+        return f"{self.scale} * outer({self.reads[0]}, {self.reads[1]}) -> {self.sets[0]}"
+
+    def make_step(self, signals, dt, rng):
+        u, v, Y = signals[self.reads[0]], signals[self.reads[1]], signals[self.sets[0]]
+        scale = self.scale
+
+        def step_outer():
+            np.multiply.outer(scale * u, v, out=Y)
+
+        return step_outer
+
+
 class TransposedDotInc(Operator):
     """Increment ``Y += A.T @ X`` (``A`` 2-D, ``X`` and ``Y`` 1-D).
 
@@ -390,6 +421,9 @@ def _forward_path(model, rule_type, rule, need_weights=True):
         )
     next_rule = _chained_rule(downstream)
     weights = model.sig[downstream].get("weights")
+    if weights is None and type(downstream.transform).__name__ == "NoTransform":
+        if downstream in model.params:  # identity from neurons: no weights signal
+            weights = Signal(np.array(1.0), name=f"{downstream}.identity", readonly=True)
     if weights is None and (need_weights or next_rule is not None):
         raise BuildError(
             f"{name} on {conn} reads {downstream}, which is built later. Create that "
@@ -476,16 +510,8 @@ def build_encoder_rule(model, rule_type, rule, add_teaching, path=None):
 
     delta = model.sig[rule]["delta"]
     _remove_dense_delta_copy(model, delta)
-    if _is_probed(model, rule, "delta"):
-        # delta = outer(step / r^2, x), materialized only for the probe
-        x = model.sig[post]["in"]
-        x_scaled = Signal(shape=x.shape, name=f"{name}:x_over_r2")
-        model.add_op(Reset(x_scaled))
-        model.add_op(ElementwiseInc(Signal(1.0 / post.radius**2), x, x_scaled))
-        model.add_op(Reset(delta))
-        model.add_op(
-            ElementwiseInc(step.reshape((n, 1)), x_scaled.reshape((1, x.shape[0])), delta)
-        )
+    if _is_probed(model, rule, "delta"):  # materialized only for the probe
+        model.add_op(SimOuter(step, model.sig[post]["in"], delta, 1.0 / post.radius**2))
 
     model.sig[rule].update(
         error=error,

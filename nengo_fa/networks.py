@@ -1,13 +1,21 @@
-"""Ready-made learning networks and tools to evaluate them with learning frozen."""
+"""Ready-made learning networks and tools to evaluate them with learning frozen.
+
+`FeedForward` builds a multi-layer learner of any depth with one of the
+encoder rules; `learn_product` the two-layer product task of the examples.
+"""
 
 import nengo
 import numpy as np
 
 from nengo_fa.derivatives import rate_curve
-from nengo_fa.learning_rules import BackpropEncoder, FeedbackAlignment
+from nengo_fa.learning_rules import BackpropEncoder, DirectFeedbackAlignment, FeedbackAlignment
 
-#: Encoder rules by the short names used in examples and benchmarks.
+#: Encoder rules of `learn_product` by their short names ("pes": none).
 RULES = ("pes", "fa", "bp")
+
+#: Rules of `FeedForward`: PES alone on fixed hidden layers, feedback alignment
+#: layer by layer, backpropagation, direct feedback alignment.
+DEEP_RULES = ("pes", "fa", "bp", "dfa")
 
 
 def product_input(t):
@@ -81,14 +89,29 @@ def learned_rates(sim, ens, x):
     return rate_curve(ens.neuron_type, current)
 
 
+def learned_weights(sim, conn):
+    """The weights of ``conn`` in ``sim`` now, including a pending weight update.
+
+    Nengo adds the ``delta`` a rule such as `nengo.PES` computes in one step
+    to the weights at the start of the next, so after a run the last step's
+    delta is still pending; it is included here.
+    """
+    weights = sim.signals[sim.model.sig[conn]["weights"]].copy()
+    if conn.learning_rule is not None and conn.learning_rule_type.modifies in (
+        "weights",
+        "decoders",
+    ):
+        weights += sim.signals[sim.model.sig[conn.learning_rule]["delta"]]
+    return weights
+
+
 def frozen_output(sim, conn, x):
     """Output of decoded connection ``conn`` for inputs ``x`` to its pre ensemble, frozen.
 
-    Combines `learned_rates` with the connection's current weights, e.g. the
-    decoders PES has learned so far. Synapses do not matter at steady state.
+    Combines `learned_rates` with the connection's `learned_weights`, e.g.
+    the decoders PES has learned so far. Synapses do not matter at steady state.
     """
-    weights = sim.signals[sim.model.sig[conn]["weights"]]
-    return learned_rates(sim, conn.pre_obj, x) @ weights.T
+    return learned_rates(sim, conn.pre_obj, x) @ learned_weights(sim, conn).T
 
 
 def frozen_product_rmse(sim, net, points=41):
@@ -101,3 +124,205 @@ def frozen_product_rmse(sim, net, points=41):
     x = np.array([(a, b) for a in grid for b in grid])
     output = frozen_output(sim, net.layer2, x)[:, 0]
     return float(np.sqrt(np.mean((output - x[:, 0] * x[:, 1]) ** 2)))
+
+
+def data_init(neuron_type, inputs, n_neurons, rng, active=(0.2, 0.8), max_rates=(150, 250)):
+    """Encoders, gains, biases and radius fitted to a sample of an ensemble's inputs.
+
+    Encoders are random unit vectors. The radius is the RMS norm of
+    ``inputs`` (n_samples x dimensions). Each neuron's gain and bias (from
+    ``neuron_type.gain_bias``) put its firing threshold where a fraction
+    ``U(*active)`` of the samples drive it, and give it a firing rate drawn
+    from ``U(*max_rates)`` (Hz) at the 99th percentile of its input. So every
+    neuron responds within the inputs' real range, whatever their dimension
+    or distribution. Returns ``(encoders, gain, bias, radius)``.
+    """
+    inputs = np.asarray(inputs, dtype=float)
+    radius = float(np.sqrt(np.mean(np.sum(inputs**2, axis=1))))
+    encoders = nengo.dists.UniformHypersphere(surface=True).sample(
+        n_neurons, inputs.shape[1], rng=rng
+    )
+    projections = inputs @ encoders.T / radius
+    fractions = rng.uniform(*active, size=n_neurons)
+    thresholds = np.array([np.quantile(projections[:, i], 1 - f) for i, f in enumerate(fractions)])
+    spread = np.maximum(np.quantile(projections, 0.99, axis=0) - thresholds, 1e-12)
+    # u = (p - threshold) / spread has its threshold at 0 and the top at 1
+    unit_gain, unit_bias = neuron_type.gain_bias(
+        rng.uniform(*max_rates, size=n_neurons), np.zeros(n_neurons)
+    )
+    gain = unit_gain / spread
+    return encoders, gain, unit_bias - gain * thresholds, radius
+
+
+def _per_layer(value, n_layers, name):
+    values = list(value) if np.ndim(value) else [value] * n_layers
+    if len(values) != n_layers:
+        raise ValueError(f"{name} needs one value per hidden layer ({n_layers}), got {value!r}")
+    return values
+
+
+class FeedForward(nengo.Network):
+    """A feed-forward learner of any depth, trained online with one encoder rule.
+
+    ``input -> hidden[0] -> ... -> hidden[-1] -> output``. Layer ``k + 1``
+    is driven by ``nengo.Connection(hidden[k].neurons, hidden[k + 1])``: its
+    decoded input is layer ``k``'s activities, so its scaled encoders are the
+    weight matrix between the layers. The readout is a ``.neurons``
+    connection from the last layer, learned with `nengo.PES`. One error,
+    ``error = learning * (output - target)``, drives every rule:
+
+    * ``"pes"``: PES on the readout only; hidden layers keep their random
+      encoders.
+    * ``"bp"``: `.BackpropEncoder` on every hidden layer, each sending its
+      error back through the layer above (exact backpropagation).
+    * ``"fa"``: `.FeedbackAlignment` layer by layer: like ``"bp"`` with a
+      fixed random matrix in place of each transposed forward matrix.
+    * ``"dfa"``: `.DirectFeedbackAlignment`: every hidden layer receives the
+      output error through its own fixed random matrix.
+
+    Parameters
+    ----------
+    n_input, n_output : int
+        Sizes of the input and output.
+    hidden : sequence of int
+        Neurons in each hidden layer.
+    rule : str
+        One of `DEEP_RULES`.
+    neuron_type : NeuronType, optional
+        Of every hidden layer (default `nengo.RectifiedLinear`).
+    learning_rate : float or sequence of float
+        :math:`\\kappa` of the encoder rules (one per hidden layer, or one for all).
+    readout_learning_rate : float
+        `nengo.PES` learning rate of the readout.
+    synapse : Synapse or None
+        On every forward connection and PES's activities (None for rate
+        networks learning one sample per step).
+    error_synapse : Synapse or None
+        On the connections carrying the error into the rules.
+    init_inputs : (n_samples, n_input) array_like, optional
+        A sample of inputs. If given, each layer's encoders, gains, biases,
+        radius and evaluation points are fitted to the inputs it receives at
+        initialization (see `data_init`); otherwise Nengo's defaults are used.
+    seed : int, optional
+    label : str, optional
+
+    Attributes
+    ----------
+    input, target : Node
+        Connect the input and the target (e.g. one-hot labels) here.
+    output : Node
+        The readout.
+    error : Node
+        ``learning * (output - target)``, the error every rule receives.
+    learning : Node
+        Scalar that multiplies the error: 1 learns, 0 freezes all learning,
+        other values scale every rule's step (a learning rate schedule).
+    layers : list of Ensemble
+    hidden_connections : list of Connection
+        The input connection of each hidden layer (carrying its rule).
+    readout : Connection
+    """
+
+    def __init__(
+        self,
+        n_input,
+        hidden,
+        n_output,
+        rule="bp",
+        neuron_type=None,
+        learning_rate=1.0,
+        readout_learning_rate=1e-4,
+        synapse=None,
+        error_synapse=None,
+        init_inputs=None,
+        seed=None,
+        label=None,
+    ):
+        super().__init__(label=label or f"FeedForward {rule}", seed=seed)
+        if rule not in DEEP_RULES:
+            raise ValueError(f"rule must be one of {DEEP_RULES}, got {rule!r}")
+        hidden = [int(n) for n in hidden]
+        if not hidden:
+            raise ValueError("hidden must name at least one hidden layer")
+        self.rule = rule
+        rates = _per_layer(learning_rate, len(hidden), "learning_rate")
+        neuron_type = neuron_type if neuron_type is not None else nengo.RectifiedLinear()
+        rng = np.random.RandomState(seed)
+        with self:
+            self.input = nengo.Node(size_in=n_input, label="input")
+            self.target = nengo.Node(size_in=n_output, label="target")
+            self.output = nengo.Node(size_in=n_output, label="output")
+            self.learning = nengo.Node(1.0, label="learning")
+            self.error = nengo.Node(
+                lambda t, x: x[:-1] * x[-1], size_in=n_output + 1, label="error"
+            )
+            nengo.Connection(self.output, self.error[:-1], synapse=None)
+            nengo.Connection(self.target, self.error[:-1], transform=-1, synapse=None)
+            nengo.Connection(self.learning, self.error[-1], synapse=None)
+
+            self.layers = []
+            inputs = None if init_inputs is None else np.asarray(init_inputs, dtype=float)
+            for k, n in enumerate(hidden):
+                dims = n_input if k == 0 else hidden[k - 1]
+                kwargs = {}
+                if inputs is not None:
+                    encoders, gain, bias, radius = data_init(neuron_type, inputs, n, rng)
+                    kwargs = dict(
+                        encoders=encoders, gain=gain, bias=bias, radius=radius, eval_points=inputs
+                    )
+                    inputs = rate_curve(
+                        neuron_type, inputs @ (encoders * gain[:, None]).T / radius + bias
+                    )
+                self.layers.append(
+                    nengo.Ensemble(n, dims, neuron_type=neuron_type, label=f"hidden{k}", **kwargs)
+                )
+
+            pes = nengo.PES(readout_learning_rate, pre_synapse=synapse)
+            self.readout = nengo.Connection(
+                self.layers[-1].neurons,
+                self.output,
+                transform=np.zeros((n_output, hidden[-1])),
+                synapse=synapse,
+                learning_rule_type=pes,
+                label="readout",
+            )
+            nengo.Connection(self.error, self.readout.learning_rule, synapse=error_synapse)
+
+            # built top-down: a rule sends its error back through the layer above
+            self.hidden_connections = [None] * len(hidden)
+            downstream = self.readout
+            for k in reversed(range(len(hidden))):
+                pre = self.input if k == 0 else self.layers[k - 1].neurons
+                rule_type = self._rule_type(rule, rates[k], downstream, n_output)
+                conn = nengo.Connection(
+                    pre,
+                    self.layers[k],
+                    synapse=synapse,
+                    learning_rule_type=rule_type,
+                    label=f"layer{k}",
+                )
+                if rule_type is not None and conn.learning_rule.size_in > 0:
+                    nengo.Connection(self.error, conn.learning_rule, synapse=error_synapse)
+                self.hidden_connections[k] = conn
+                downstream = conn
+
+    @staticmethod
+    def _rule_type(rule, learning_rate, downstream, n_output):
+        if rule == "pes":
+            return None
+        if rule == "bp":
+            return BackpropEncoder(downstream, learning_rate=learning_rate)
+        if rule == "fa":
+            return FeedbackAlignment(downstream=downstream, learning_rate=learning_rate)
+        return DirectFeedbackAlignment(n_output, learning_rate=learning_rate)
+
+    def frozen_outputs(self, sim, inputs):
+        """Outputs for ``inputs`` (n_samples x n_input) from the current parameters, frozen.
+
+        Steady-state rates of every layer (rate approximation for spiking
+        neurons) through the learned encoders, biases and readout weights.
+        """
+        x = np.atleast_2d(inputs)
+        for ens in self.layers:
+            x = learned_rates(sim, ens, x)
+        return x @ learned_weights(sim, self.readout).T

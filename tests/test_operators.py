@@ -5,7 +5,7 @@ import pytest
 from nengo.builder.signal import Signal, SignalDict
 from nengo.exceptions import BuildError
 
-from nengo_fa.builder import SimRankOneUpdate, SimRateSlope, TransposedDotInc
+from nengo_fa.builder import SimOuter, SimRankOneUpdate, SimRateSlope, TransposedDotInc
 
 
 def signal_dict(*arrays):
@@ -55,3 +55,11 @@ def test_transposed_dot_inc():
     np.testing.assert_allclose(signals[y_sig], Y + A.T @ X)
     with pytest.raises(BuildError, match="shapes"):
         TransposedDotInc(a_sig, y_sig, x_sig)
+
+
+def test_outer():
+    signals, (u, v, y) = signal_dict([1.0, -2.0], [0.5, 3.0, -1.0], np.full((2, 3), 7.0))
+    op = SimOuter(u, v, y, scale=0.5)
+    assert op.sets == [y] and op.reads == [u, v]
+    op.make_step(signals, dt=0.001, rng=None)()
+    np.testing.assert_allclose(signals[y], 0.5 * np.outer([1.0, -2.0], [0.5, 3.0, -1.0]))

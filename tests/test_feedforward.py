@@ -1,0 +1,117 @@
+"""FeedForward networks: wiring, data-dependent init, and exact agreement with NumPy."""
+
+import nengo
+import numpy as np
+import pytest
+
+import nengo_fa
+from nengo_fa.derivatives import rate_curve
+from nengo_fa.networks import DEEP_RULES, FeedForward, data_init, learned_weights
+from nengo_fa.reference import ReferenceLearner
+
+N_IN, HIDDEN, N_OUT = 12, (16, 9), 3
+
+
+def samples(n, seed=0):
+    rng = np.random.RandomState(seed)
+    inputs = np.abs(rng.standard_normal((n, N_IN)))
+    targets = np.eye(N_OUT)[rng.randint(N_OUT, size=n)]
+    return inputs, targets
+
+
+def presented(net, inputs, targets, learning=None):
+    """Present one sample per step (rate networks with no synapses learn each step)."""
+    with net:
+        stim = nengo.Node(lambda t: inputs[int(round(t / 0.001)) - 1 % len(inputs)])
+        label = nengo.Node(lambda t: targets[int(round(t / 0.001)) - 1 % len(targets)])
+        nengo.Connection(stim, net.input, synapse=None)
+        nengo.Connection(label, net.target, synapse=None)
+        if learning is not None:
+            net.learning.output = learning
+        probe = nengo.Probe(net.output, synapse=None)
+    return probe
+
+
+@pytest.mark.parametrize("rule", DEEP_RULES)
+def test_network_learns_exactly_like_numpy(rule):
+    inputs, targets = samples(60)
+    net = FeedForward(
+        N_IN,
+        HIDDEN,
+        N_OUT,
+        rule=rule,
+        neuron_type=nengo.LIFRate(),
+        learning_rate=[0.5, 2.0],
+        readout_learning_rate=3e-3,
+        init_inputs=inputs,
+        seed=1,
+    )
+    probe = presented(net, inputs, targets)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        reference = ReferenceLearner.from_simulator(sim, net)
+        sim.run_steps(len(inputs))
+        learned = [
+            (
+                sim.signals[sim.model.sig[ens]["encoders"]],
+                sim.signals[sim.model.sig[ens.neurons]["bias"]],
+            )
+            for ens in net.layers
+        ]
+        weights = learned_weights(sim, net.readout)
+        frozen = net.frozen_outputs(sim, inputs)
+    expected = np.array([reference.step(x, t) for x, t in zip(inputs, targets, strict=True)])
+    np.testing.assert_allclose(sim.data[probe], expected, rtol=1e-9, atol=1e-12)
+    for k, (encoders, bias) in enumerate(learned):
+        changed = not np.allclose(encoders, sim.data[net.layers[k]].scaled_encoders)
+        assert changed == (rule != "pes")
+        np.testing.assert_allclose(encoders, reference.encoders[k], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(bias, reference.biases[k], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(weights, reference.readout, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(frozen, reference.predict(inputs), rtol=1e-9, atol=1e-12)
+
+
+def test_learning_zero_freezes_and_frozen_outputs_match_the_simulation():
+    inputs, targets = samples(30, seed=2)
+    net = FeedForward(N_IN, HIDDEN, N_OUT, rule="fa", init_inputs=inputs, seed=3)
+    probe = presented(net, inputs, targets, learning=0.0)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(len(inputs))
+        np.testing.assert_array_equal(
+            sim.signals[sim.model.sig[net.layers[0]]["encoders"]],
+            sim.data[net.layers[0]].scaled_encoders,
+        )
+        np.testing.assert_allclose(sim.data[probe], net.frozen_outputs(sim, inputs))
+
+
+def test_wiring_per_rule():
+    nets = {rule: FeedForward(N_IN, HIDDEN, N_OUT, rule=rule) for rule in DEEP_RULES}
+    assert all(c.learning_rule_type is None for c in nets["pes"].hidden_connections)
+    bp = nets["bp"].hidden_connections
+    assert bp[1].learning_rule_type.downstream is nets["bp"].readout
+    assert bp[0].learning_rule_type.downstream is bp[1]
+    assert [c.learning_rule.size_in for c in bp] == [0, N_OUT]  # chained, then the error
+    fa = nets["fa"].hidden_connections
+    assert isinstance(fa[0].learning_rule_type, nengo_fa.FeedbackAlignment)
+    assert fa[0].learning_rule_type.downstream is fa[1]
+    dfa = nets["dfa"].hidden_connections
+    assert all(isinstance(c.learning_rule_type, nengo_fa.DirectFeedbackAlignment) for c in dfa)
+    assert [c.learning_rule.size_in for c in dfa] == [N_OUT, N_OUT]
+    assert nets["bp"].layers[1].dimensions == HIDDEN[0]
+    with pytest.raises(ValueError, match="rule must be one of"):
+        FeedForward(N_IN, HIDDEN, N_OUT, rule="sgd")
+    with pytest.raises(ValueError, match="one value per hidden layer"):
+        FeedForward(N_IN, HIDDEN, N_OUT, learning_rate=[1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("neuron_type", [nengo.RectifiedLinear(), nengo.LIFRate(), nengo.Tanh()])
+def test_data_init_places_thresholds_inside_the_inputs(neuron_type):
+    rng = np.random.RandomState(4)
+    inputs = np.abs(rng.standard_normal((2000, 30))) * 5
+    encoders, gain, bias, radius = data_init(neuron_type, inputs, 300, rng)
+    np.testing.assert_allclose(np.linalg.norm(encoders, axis=1), 1)
+    assert radius == pytest.approx(np.sqrt(np.mean(np.sum(inputs**2, axis=1))))
+    rates = rate_curve(neuron_type, (inputs @ encoders.T / radius) * gain + bias)
+    active = (rates > 1e-6 * rates.max()).mean(axis=0)
+    assert 0.18 < active.min() and active.max() < 0.82
+    top = np.quantile(rates, 0.99, axis=0)
+    assert np.all((top > 140) & (top < 260))
