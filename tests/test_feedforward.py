@@ -6,7 +6,7 @@ import pytest
 
 import nengo_fa
 from nengo_fa.derivatives import rate_curve
-from nengo_fa.networks import DEEP_RULES, FeedForward, data_init, learned_weights
+from nengo_fa.networks import DEEP_RULES, DataFeed, FeedForward, data_init, learned_weights
 from nengo_fa.reference import ReferenceLearner
 
 N_IN, HIDDEN, N_OUT = 12, (16, 9), 3
@@ -115,3 +115,37 @@ def test_data_init_places_thresholds_inside_the_inputs(neuron_type):
     assert 0.18 < active.min() and active.max() < 0.82
     top = np.quantile(rates, 0.99, axis=0)
     assert np.all((top > 140) & (top < 260))
+
+
+def test_data_feed_trains_in_shuffled_epochs_and_tests_frozen():
+    inputs, targets = samples(40, seed=5)
+    net = FeedForward(N_IN, HIDDEN, N_OUT, rule="bp", init_inputs=inputs, seed=6)
+    feed = DataFeed(inputs[:30], targets[:30], inputs[30:], targets[30:], seed=7).connect(net)
+    with net:
+        shown = nengo.Probe(net.input, synapse=None)
+        gate = nengo.Probe(net.learning, synapse=None)
+        output = nengo.Probe(net.output, synapse=None)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        feed.train(sim, epochs=2, learning_rate=0.5)
+        np.testing.assert_array_equal(sim.data[shown][30:], inputs[:30][feed.order])
+        assert sorted(feed.order) == list(range(30)) and list(feed.order) != list(range(30))
+        np.testing.assert_array_equal(sim.data[gate], 0.5)
+        frozen = np.argmax(net.frozen_outputs(sim, inputs[30:]), axis=1)
+        predicted = feed.test(sim, output)
+        np.testing.assert_array_equal(sim.data[gate][60:], 0)
+        np.testing.assert_array_equal(sim.data[shown][60:], inputs[30:])
+    np.testing.assert_array_equal(predicted, frozen)
+
+
+def test_data_feed_presentation_time_and_learning_delay():
+    inputs, targets = samples(4, seed=8)
+    net = FeedForward(N_IN, HIDDEN, N_OUT, rule="pes", seed=9)
+    feed = DataFeed(inputs, targets, presentation_time=0.01, learn_after=0.3).connect(net)
+    with net:
+        shown = nengo.Probe(net.input, synapse=None)
+        gate = nengo.Probe(net.learning, synapse=None)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        feed.train(sim)
+    assert len(sim.data[shown]) == 40
+    np.testing.assert_array_equal(sim.data[shown], np.repeat(inputs[feed.order], 10, axis=0))
+    np.testing.assert_array_equal(sim.data[gate][:, 0], np.tile([0.0] * 3 + [1.0] * 7, 4))
