@@ -46,7 +46,8 @@ from nengo_fa.learning_rules import (
 from nengo_fa.rank_one import rank_one_updater
 
 BuiltEncoderRule = collections.namedtuple(
-    "BuiltEncoderRule", ["rate_scale", "current_scale", "step_size", "feedback", "feedback_scale"]
+    "BuiltEncoderRule",
+    ["rate_scale", "current_scale", "step_size", "base_step_size", "feedback", "feedback_scale"],
 )
 BuiltEncoderRule.__doc__ = """Build-time data of an encoder rule: ``sim.data[conn.learning_rule]``.
 
@@ -55,7 +56,11 @@ rate_scale : float
 current_scale : float
     :math:`s_J = s_r / \\text{RMS}(f')`, in units of input current.
 step_size : float
-    :math:`C = \\kappa \\Delta t \\, n s_J^2`.
+    :math:`C = \\kappa \\, C_1`, the step size of the encoders and biases.
+base_step_size : float
+    :math:`C_1`, the step size at :math:`\\kappa = 1`: :math:`\\Delta t \\, n s_J^2`
+    for an external error; :math:`C_1^{(k+1)} / (n s_F^2 \\text{RMS}(f')^2)`
+    for an error chained from the next layer's rule (see `forward_scale`).
 feedback : (n_neurons, error size) ndarray or None
     The fixed matrix :math:`B` of a feedback rule (before scaling by
     ``feedback_scale``); None for `.BackpropEncoder`.
@@ -464,6 +469,19 @@ def dense_forward_matrix(path):
     return weights
 
 
+def forward_scale(model, post, path):
+    """:math:`s_F`, the RMS entry of the forward matrix from ``post``'s rates to its error.
+
+    For a chained error the RMS entry of the forward matrix to the next
+    layer's currents at build time (`dense_forward_matrix`); for an external
+    error the scale of decoders, :math:`1 / (n s_r)` (decoders often start at zero).
+    """
+    if path is not None and path.next_rule is not None:
+        return float(np.sqrt(np.mean(dense_forward_matrix(path) ** 2)))
+    rate_scale = float(_ensemble_learning_signals(model, post)["rate_scale"].initial_value)
+    return 1.0 / (post.n_neurons * rate_scale)
+
+
 def _rule_error(model, name, rule, path):
     """The error signal ``rule`` sends back: chained local error or a new external input."""
     if path is not None and path.next_rule is not None:
@@ -486,7 +504,12 @@ def build_encoder_rule(model, rule_type, rule, add_teaching, path=None):
     learning = _ensemble_learning_signals(model, post)
     rate_scale = float(learning["rate_scale"].initial_value)
     current_scale = float(learning["current_scale"].initial_value)
-    step_size = rule_type.learning_rate * model.dt * n * current_scale**2
+    rms_slope = rate_scale / current_scale
+    chained = path is not None and path.next_rule is not None
+    # C = kappa * (C_next / kappa_next, or dt) / (n s_F^2 rms(f')^2)
+    upstream = model.params[path.next_rule].base_step_size if chained else model.dt
+    base_step_size = upstream / (n * forward_scale(model, post, path) ** 2 * rms_slope**2)
+    step_size = rule_type.learning_rate * base_step_size
     name = type(rule_type).__name__
 
     error = _rule_error(model, name, rule, path)
@@ -523,7 +546,7 @@ def build_encoder_rule(model, rule_type, rule, add_teaching, path=None):
     )
     feedback, feedback_scale = feedback if feedback is not None else (None, None)
     model.params[rule] = BuiltEncoderRule(
-        rate_scale, current_scale, step_size, feedback, feedback_scale
+        rate_scale, current_scale, step_size, base_step_size, feedback, feedback_scale
     )
 
 
@@ -572,11 +595,7 @@ def build_feedback_alignment(model, rule_type, rule):
     if rule_type.downstream is not None:
         path = _forward_path(model, rule_type, rule, need_weights=False)
     feedback = sample_feedback(model, rule_type, rule, post.n_neurons)
-    if path is not None and path.next_rule is not None:
-        scale = float(np.sqrt(np.mean(dense_forward_matrix(path) ** 2)))
-    else:
-        rate_scale = _ensemble_learning_signals(model, post)["rate_scale"].initial_value
-        scale = 1.0 / (post.n_neurons * float(rate_scale))
+    scale = forward_scale(model, post, path)
     name = type(rule_type).__name__
 
     def add_teaching(error, teaching):

@@ -47,13 +47,22 @@ scaled encoders and biases by
 which is :math:`-C` times the gradient of :math:`\frac{1}{2}|\mathbf{e}|^2`
 with respect to :math:`(\hat{E}_i, b_i)` when :math:`M` is the exact
 backpropagation matrix. Here :math:`n` is the number of neurons and
-:math:`s_J` the ensemble's *current scale*: the RMS firing rate divided by
-the RMS slope :math:`f'`, over the ensemble's evaluation points at build time
-(units of current). Decoders scale as :math:`1/(n \, \text{rate})`, so this
+:math:`s_J` the ensemble's *current scale*: the RMS firing rate :math:`s_r`
+divided by the RMS slope :math:`f'`, over the ensemble's evaluation points at
+build time (units of current). Decoders scale as :math:`1/(n s_r)`, so this
 normalization makes a decoded output change by about :math:`-\kappa \Delta t
 \, \mathbf{e}` per step whatever the neuron type, gains, firing rates and
 ensemble size: one learning rate :math:`\kappa` (per second) works across
-them. Both scales are reported in ``sim.data[conn.learning_rule]``.
+them. (:math:`\kappa \Delta t` is the fraction of the error corrected per
+step: about 1/s suits inputs that change over seconds, hundreds per second
+suit a new sample every step.)
+
+For a chained error the same criterion, applied through the next layer,
+gives :math:`C = \kappa \, C_1^{(k+1)} / (n \, s_F^2 \, \text{RMS}(f')^2)`,
+with :math:`C_1^{(k+1)}` the next rule's step size at :math:`\kappa = 1`
+and :math:`s_F` the RMS entry of the forward matrix :math:`E_{k+1} W` at build
+time; for an external error :math:`s_F = 1 / (n s_r)` recovers the formula
+above. All of these are reported in ``sim.data[conn.learning_rule]``.
 """
 
 import numpy as np

@@ -267,8 +267,12 @@ class FeedForward(nengo.Network):
                 kwargs = {}
                 if inputs is not None:
                     encoders, gain, bias, radius = data_init(neuron_type, inputs, n, rng)
-                    kwargs = dict(
-                        encoders=encoders, gain=gain, bias=bias, radius=radius, eval_points=inputs
+                    kwargs = dict(  # Nengo scales array eval points by the radius
+                        encoders=encoders,
+                        gain=gain,
+                        bias=bias,
+                        radius=radius,
+                        eval_points=inputs / radius,
                     )
                     inputs = rate_curve(
                         neuron_type, inputs @ (encoders * gain[:, None]).T / radius + bias

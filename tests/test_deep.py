@@ -295,3 +295,23 @@ def test_optimizer_keeps_deep_networks_exact_side_by_side():
     assert any(np.any(data != 0) for data in results[0])
     for optimized, plain in zip(*results, strict=True):
         np.testing.assert_allclose(optimized, plain, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("rule", ["bp", "fa"])
+def test_chained_step_size_is_normalized_through_the_next_layer(rule):
+    net = deep_rate_network(rule)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        data = [sim.data[r] for r in net.rules]
+    assert data[2].base_step_size == pytest.approx(
+        0.001 * 6 * data[2].current_scale**2, rel=1e-12
+    )
+    forward = {
+        0: (sim.data[net.h2].scaled_encoders * sim.data[net.c2].weights),
+        1: sim.data[net.h3].scaled_encoders @ sim.data[net.c3].weights,
+    }
+    for k, n in ((1, 7), (0, 8)):
+        rms_slope = data[k].rate_scale / data[k].current_scale
+        s_f = np.sqrt(np.mean(forward[k] ** 2))
+        expected = data[k + 1].base_step_size / (n * s_f**2 * rms_slope**2)
+        assert data[k].base_step_size == pytest.approx(expected, rel=1e-12)
+        assert data[k].step_size == pytest.approx(0.6 * expected, rel=1e-12)

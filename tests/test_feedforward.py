@@ -149,3 +149,14 @@ def test_data_feed_presentation_time_and_learning_delay():
     assert len(sim.data[shown]) == 40
     np.testing.assert_array_equal(sim.data[shown], np.repeat(inputs[feed.order], 10, axis=0))
     np.testing.assert_array_equal(sim.data[gate][:, 0], np.tile([0.0] * 3 + [1.0] * 7, 4))
+
+
+def test_init_inputs_are_each_layers_evaluation_points():
+    inputs, _ = samples(50, seed=10)
+    net = FeedForward(N_IN, HIDDEN, N_OUT, init_inputs=inputs, seed=11)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        layer_inputs = inputs
+        for ens in net.layers:
+            np.testing.assert_allclose(sim.data[ens].eval_points, layer_inputs)
+            current = layer_inputs @ sim.data[ens].scaled_encoders.T + sim.data[ens].bias
+            layer_inputs = rate_curve(ens.neuron_type, current)
