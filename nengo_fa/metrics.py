@@ -1,0 +1,275 @@
+"""Metrics for probed or saved simulation data: alignment, gradient noise, accuracy.
+
+All functions are pure NumPy and take plain arrays. The alignment metrics
+(`cosine_similarity`, `angle_degrees`, `norm_ratio`) treat each array as one
+flattened vector, or, given ``axis``, as one vector per entry along that axis.
+The student-teacher functions give the order parameters and the exact
+generalization error of the soft committee machine (Saad & Solla 1995).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "angle_degrees",
+    "confusion_matrix",
+    "cosine_similarity",
+    "gradient_snr",
+    "norm_ratio",
+    "overlaps",
+    "running_accuracy",
+    "soft_committee_generalization_error",
+]
+
+
+def _as_vectors(x, axis):
+    """``x`` as a 2-D array with one flattened vector per row.
+
+    With ``axis=None`` the whole array is the single row; otherwise each entry
+    along ``axis`` is a row.
+    """
+    x = np.asarray(x, dtype=float)
+    if axis is None:
+        return x.reshape(1, -1)
+    x = np.moveaxis(x, axis, 0)
+    return x.reshape(x.shape[0], -1)
+
+
+def _unbatch(values, axis):
+    """A float for ``axis=None``, else the 1-D array ``values``."""
+    return float(values[0]) if axis is None else values
+
+
+def cosine_similarity(a, b, axis=None):
+    r"""Cosine of the angle between two arrays, each taken as one flat vector.
+
+    .. math:: \cos\theta = \frac{\langle a, b \rangle}{\|a\| \, \|b\|}
+
+    Parameters
+    ----------
+    a, b : array_like
+        Arrays of the same shape.
+    axis : int, optional
+        A batch axis: if given, one cosine is computed per entry along this axis,
+        over all remaining axes (e.g. ``axis=0`` on probed ``(n_steps, ...)`` data
+        gives one value per time step).
+
+    Returns
+    -------
+    float or ndarray
+        The cosine, NaN where either norm is 0; an array of shape
+        ``(a.shape[axis],)`` if ``axis`` is given.
+    """
+    if np.shape(a) != np.shape(b):
+        raise ValueError(f"shapes differ: {np.shape(a)} and {np.shape(b)}")
+    a, b = _as_vectors(a, axis), _as_vectors(b, axis)
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    dots = np.einsum("ij,ij->i", a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cosines = np.where(norms > 0, dots / norms, np.nan)
+    return _unbatch(cosines, axis)
+
+
+def angle_degrees(a, b, axis=None):
+    r"""Angle between two arrays, each taken as one flat vector, in degrees.
+
+    .. math:: \theta = \frac{180}{\pi} \arccos\left(\mathrm{clip}(\cos\theta, -1, 1)\right)
+
+    The cosine is that of `cosine_similarity`; the clip only removes rounding
+    errors. Parameters are as for `cosine_similarity`.
+
+    Returns
+    -------
+    float or ndarray
+        The angle in [0, 180], NaN where either norm is 0.
+    """
+    angles = np.degrees(np.arccos(np.clip(cosine_similarity(a, b, axis=axis), -1.0, 1.0)))
+    return float(angles) if axis is None else angles
+
+
+def norm_ratio(a, b, axis=None):
+    r"""Ratio of the Frobenius norms of two arrays, :math:`\|a\| / \|b\|`.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Arrays; their shapes may differ, but with ``axis`` given both must have
+        the same length along it.
+    axis : int, optional
+        A batch axis: if given, one ratio is computed per entry along this axis,
+        over all remaining axes.
+
+    Returns
+    -------
+    float or ndarray
+        The ratio, NaN where :math:`\|b\| = 0`; an array of shape
+        ``(a.shape[axis],)`` if ``axis`` is given.
+    """
+    norm_a = np.linalg.norm(_as_vectors(a, axis), axis=1)
+    norm_b = np.linalg.norm(_as_vectors(b, axis), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(norm_b > 0, norm_a / norm_b, np.nan)
+    return _unbatch(ratios, axis)
+
+
+def gradient_snr(samples, eps=1e-3):
+    r"""Signal-to-noise ratio of per-sample updates, averaged over parameters.
+
+    For per-sample updates :math:`g_{s,p}` of parameters :math:`p`,
+
+    .. math:: \mathrm{SNR} = \frac{1}{P} \sum_p
+              \frac{|\mathrm{mean}_s\, g_{s,p}|}{\mathrm{std}_s\, g_{s,p} + \epsilon}
+
+    with the population standard deviation (``ddof=0``). This is the unsquared
+    definition of the tutorial the project reproduces; other authors use the
+    ratio of squares.
+
+    Parameters
+    ----------
+    samples : array_like
+        Shape ``(n_samples, ...)``: one update of the same parameters per sample.
+    eps : float
+        Added to the standard deviation, so noiseless parameters give
+        :math:`|\mathrm{mean}| / \epsilon` instead of infinity.
+
+    Returns
+    -------
+    float
+    """
+    samples = np.asarray(samples, dtype=float)
+    signal = np.abs(samples.mean(axis=0))
+    noise = samples.std(axis=0)
+    return float(np.mean(signal / (noise + eps)))
+
+
+def confusion_matrix(y_true, y_pred, n_classes):
+    """Counts of (true, predicted) label pairs.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of int
+        Labels in ``range(n_classes)``, of the same length.
+    n_classes : int
+
+    Returns
+    -------
+    ndarray of int, shape (n_classes, n_classes)
+        Entry ``[i, j]`` counts the samples of true class ``i`` predicted as ``j``.
+    """
+    y_true = np.asarray(y_true, dtype=int).ravel()
+    y_pred = np.asarray(y_pred, dtype=int).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{y_true.size} true labels but {y_pred.size} predictions")
+    for labels in (y_true, y_pred):
+        if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+            raise ValueError(f"labels must lie in range({n_classes})")
+    counts = np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes)
+    return counts.reshape(n_classes, n_classes)
+
+
+def running_accuracy(correct, window):
+    r"""Moving average of a 0/1 (or boolean) sequence over the last ``window`` samples.
+
+    .. math:: a_t = \frac{1}{\min(t + 1, W)} \sum_{s = \max(0, t - W + 1)}^{t} c_s
+
+    so the first ``window - 1`` entries average over the samples seen so far.
+
+    Parameters
+    ----------
+    correct : array_like, shape (n,)
+    window : int
+        Window length :math:`W \ge 1`.
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+    """
+    if window < 1:
+        raise ValueError(f"window must be at least 1, got {window}")
+    correct = np.asarray(correct, dtype=float).ravel()
+    totals = np.concatenate([[0.0], np.cumsum(correct)])
+    ends = np.arange(1, correct.size + 1)
+    starts = np.maximum(ends - window, 0)
+    return (totals[ends] - totals[starts]) / (ends - starts)
+
+
+def overlaps(student, teacher):
+    r"""Order parameters of a student-teacher pair of first-layer weights.
+
+    .. math:: R = \frac{J B^\top}{N}, \quad Q = \frac{J J^\top}{N}, \quad
+              T = \frac{B B^\top}{N}
+
+    for student weights :math:`J` and teacher weights :math:`B`.
+
+    Parameters
+    ----------
+    student : array_like, shape (K, N)
+    teacher : array_like, shape (M, N)
+
+    Returns
+    -------
+    dict
+        ``"R"`` (K, M), ``"Q"`` (K, K) and ``"T"`` (M, M).
+    """
+    student = np.asarray(student, dtype=float)
+    teacher = np.asarray(teacher, dtype=float)
+    n_inputs = student.shape[1]
+    if teacher.shape[1] != n_inputs:
+        raise ValueError(f"student has {n_inputs} inputs, teacher {teacher.shape[1]}")
+    return {
+        "R": student @ teacher.T / n_inputs,
+        "Q": student @ student.T / n_inputs,
+        "T": teacher @ teacher.T / n_inputs,
+    }
+
+
+def _erf_correlation(cross, var_u, var_z):
+    r"""Closed-form :math:`E[g(u) g(z)]` for :math:`g(x) = \mathrm{erf}(x / \sqrt{2})`.
+
+    ``cross[i, j]`` is the covariance of :math:`u_i` and :math:`z_j`, ``var_u`` and
+    ``var_z`` the variances.
+    """
+    scale = np.sqrt(np.outer(1 + var_u, 1 + var_z))
+    return 2 / np.pi * np.arcsin(cross / scale)
+
+
+def soft_committee_generalization_error(Q, R, T, v=None, w=None):
+    r"""Exact generalization error of a soft committee machine learning a teacher.
+
+    Student output :math:`\sum_i w_i g(x_i)`, teacher output
+    :math:`\sum_n v_n g(y_n)`, with :math:`g(x) = \mathrm{erf}(x / \sqrt{2})` and
+    hidden fields :math:`x = J\xi / \sqrt{N}`, :math:`y = B\xi / \sqrt{N}` of
+    standard normal inputs :math:`\xi \in \mathbb{R}^N`, so that :math:`Q, R, T`
+    (see `overlaps`) are the covariances of the fields. Then
+    :math:`\epsilon_g = \frac{1}{2} E[(\text{student} - \text{teacher})^2]` is
+
+    .. math:: \epsilon_g = \frac{1}{2} \Big[ \sum_{ik} w_i w_k I(Q_{ik}, Q_{ii}, Q_{kk})
+              + \sum_{nm} v_n v_m I(T_{nm}, T_{nn}, T_{mm})
+              - 2 \sum_{in} w_i v_n I(R_{in}, Q_{ii}, T_{nn}) \Big]
+
+    with :math:`I(c, a, b) = \frac{2}{\pi} \arcsin \frac{c}{\sqrt{(1 + a)(1 + b)}}`
+    (Saad & Solla 1995).
+
+    Parameters
+    ----------
+    Q : array_like, shape (K, K)
+    R : array_like, shape (K, M)
+    T : array_like, shape (M, M)
+    v : array_like, shape (M,), optional
+        Teacher second-layer weights; all ones by default.
+    w : array_like, shape (K,), optional
+        Student second-layer weights; all ones by default.
+
+    Returns
+    -------
+    float
+    """
+    Q, R, T = (np.asarray(x, dtype=float) for x in (Q, R, T))
+    q, t = np.diag(Q), np.diag(T)
+    w = np.ones(len(q)) if w is None else np.asarray(w, dtype=float)
+    v = np.ones(len(t)) if v is None else np.asarray(v, dtype=float)
+    student_student = w @ _erf_correlation(Q, q, q) @ w
+    teacher_teacher = v @ _erf_correlation(T, t, t) @ v
+    student_teacher = w @ _erf_correlation(R, q, t) @ v
+    return float(0.5 * (student_student + teacher_teacher - 2 * student_teacher))
