@@ -339,7 +339,8 @@ class DataFeed:
     ``[i * presentation_time, (i + 1) * presentation_time)`` of the current
     phase. `train` and `test` switch phase between runs of one simulator:
     training shows shuffled epochs with ``learning`` set by a schedule, testing
-    shows the test set in order with learning off (the error gate is 0). With
+    shows the test set in order with learning off (the error gate is 0). Run
+    on its own (e.g. in Nengo GUI) it cycles through the training samples. With
     ``presentation_time = dt``, no synapses and rate neurons, every step
     learns from one new sample.
 
@@ -387,9 +388,9 @@ class DataFeed:
         return self
 
     def index(self, t):
-        """Position in the current order of the sample shown at time ``t``."""
+        """Position in the current order of the sample shown at time ``t`` (cycling)."""
         step = (t - self.start) / self.presentation_time
-        return min(int(step - 1e-9), len(self.order) - 1)
+        return int(step - 1e-9) % len(self.order)
 
     def _sample(self, t, which):
         return self.data[self.phase][which][self.order[self.index(t)]]

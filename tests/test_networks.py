@@ -1,7 +1,4 @@
-"""The product network, the frozen evaluation helpers and the example script."""
-
-import importlib.util
-import pathlib
+"""The product network and the frozen evaluation helpers."""
 
 import nengo
 import numpy as np
@@ -9,15 +6,6 @@ import pytest
 
 import nengo_fa
 from nengo_fa.networks import frozen_output, frozen_product_rmse, learn_product, learned_rates
-
-EXAMPLE = pathlib.Path(__file__).parents[1] / "examples" / "learn_product.py"
-
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("learn_product_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_frozen_output_matches_simulated_rate_network():
@@ -60,16 +48,3 @@ def test_backprop_beats_pes_only_on_the_grid():
             rmse[rule] = frozen_product_rmse(sim, net)
     assert before == pytest.approx(np.sqrt(np.mean(np.linspace(-1, 1, 41) ** 2) ** 2))
     assert rmse["bp"] < 0.85 * rmse["pes"], rmse
-
-
-def test_example_defines_model_and_runs_as_script(tmp_path, monkeypatch):
-    example = load_example()
-    assert isinstance(example.model, nengo.Network)
-    assert set(example.model.learners) == {"pes", "fa", "bp"}
-    with nengo.Simulator(example.model, progress_bar=False) as sim:
-        sim.run_steps(10)
-
-    output = tmp_path / "figure.png"
-    monkeypatch.setattr("sys.argv", ["learn_product.py", "--time", "0.5", "--output", str(output)])
-    example.main()
-    assert output.stat().st_size > 10_000

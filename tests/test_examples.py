@@ -1,0 +1,53 @@
+"""The examples load (as Nengo GUI loads them: a module defining ``model``) and run as scripts."""
+
+import importlib.util
+import pathlib
+
+import nengo
+import numpy as np
+
+EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
+
+
+def load_example(name):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_learn_product_defines_model_and_runs_as_script(tmp_path, monkeypatch):
+    example = load_example("learn_product")
+    assert isinstance(example.model, nengo.Network)
+    assert set(example.model.learners) == {"pes", "fa", "bp"}
+    with nengo.Simulator(example.model, progress_bar=False) as sim:
+        sim.run_steps(10)
+
+    output = tmp_path / "figure.png"
+    monkeypatch.setattr("sys.argv", ["learn_product.py", "--time", "0.5", "--output", str(output)])
+    example.main()
+    assert output.stat().st_size > 10_000
+
+
+def test_classify_digits_shows_the_digit_and_guess_while_learning(capsys, monkeypatch):
+    example = load_example("classify_digits")
+    model = example.model
+    assert isinstance(model, nengo.Network)
+    display = model.digit.output
+    with model:
+        error = nengo.Probe(model.error, synapse=None)
+        shown = nengo.Probe(model.input, synapse=None)
+    with nengo.Simulator(model, progress_bar=False) as sim:
+        sim.run(0.12)  # three images of 50 ms
+    html = display._nengo_html_
+    assert html.count("<rect") == 64 and "guess" in html and "label" in html
+    assert np.any(sim.data[error] != 0)
+    feed = model.feed
+    expected = feed.data["train"][0][feed.order[feed.index(sim.time)]]
+    np.testing.assert_array_equal(sim.data[shown][-1], expected)
+
+    monkeypatch.setattr("sys.argv", ["classify_digits.py", "--epochs", "2"])
+    example.main()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[-1].startswith("epoch 2: test accuracy")
+    assert float(lines[-1].split()[-3]) > 0.9
