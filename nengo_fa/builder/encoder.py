@@ -1,49 +1,22 @@
-r"""Build the encoder learning rules into a Nengo model.
-
-One step of any encoder rule on a connection into ensemble ``post``, as built
-here (stock Nengo operators unless marked *new*):
-
-1. ``error`` :math:`\mathbf{e}`: from connections into ``conn.learning_rule``,
-   or, chained, the ``local_error`` of the encoder rule on ``downstream``.
-2. teaching signal :math:`M \mathbf{e}`: for `.BackpropEncoder` the live
-   forward weights transposed (*new* `TransposedDotInc` through the next
-   layer's encoders when chained, then through ``downstream``'s weights);
-   for `.FeedbackAlignment` `~nengo.builder.operator.DotInc` with the fixed
-   scaled feedback.
-3. ``local_error`` :math:`\delta = M \mathbf{e} \odot f'(J)`
-   (`~nengo.builder.operator.ElementwiseInc`; :math:`f'(J)` of the current
-   the neurons received this step comes from *new* `SimRateSlope`, computed
-   once per ensemble however many rules it has).
-4. per-neuron step :math:`s = -C \delta`, :math:`C = \kappa \Delta t \, n s_J^2`
-   (``bias_delta`` when biases are learned), summed over all rules on ``post``.
-5. *new* `SimRankOneUpdate`, once per ensemble: scaled encoders
-   :math:`E \mathrel{+}= s \mathbf{x}^T / r^2` in place (BLAS ``ger``) with
-   :math:`\mathbf{x}` the ensemble's decoded input, and biases
-   :math:`b \mathrel{+}= s`.
-
-Nengo's generic learning-rule builder would add a dense ``delta`` signal and
-``Copy(delta -> encoders)``, which costs two full passes over the encoder
-matrix per step; this module removes that copy and fills the dense ``delta``
-only when it is probed.
-"""
+"""The data flow every encoder rule shares, and the quantities it is normalized by."""
 
 import collections
 
 import numpy as np
-from nengo.builder import Builder, Operator, Signal
-from nengo.builder.operator import Copy, DotInc, ElementwiseInc, Reset
+from nengo.builder import Signal
+from nengo.builder.operator import Copy, ElementwiseInc, Reset
 from nengo.ensemble import Ensemble
 from nengo.exceptions import BuildError
 from nengo.neurons import Direct
 
-from nengo_fa.derivatives import derivative_function, rate_curve
-from nengo_fa.learning_rules import (
-    BackpropEncoder,
-    EncoderRule,
-    FeedbackAlignment,
-    chained_error_size,
+from nengo_fa.builder.operators import (
+    SimOuter,
+    SimRankOneUpdate,
+    SimRateSlope,
+    TransposedDotInc,
 )
-from nengo_fa.rank_one import rank_one_updater
+from nengo_fa.derivatives import derivative_function, rate_curve
+from nengo_fa.learning_rules import EncoderRule, chained_error_size
 
 BuiltEncoderRule = collections.namedtuple(
     "BuiltEncoderRule",
@@ -69,189 +42,7 @@ feedback_scale : float or None
 """
 
 
-class SimRateSlope(Operator):
-    """Set ``slope = f'(J)``, the rate-curve slope (Hz per unit current) at ``J``.
-
-    1. sets ``[slope]``
-    2. incs ``[]``
-    3. reads ``[J]``
-    4. updates ``[]``
-    """
-
-    def __init__(self, derivative, J, slope, tag=None):
-        super().__init__(tag=tag)
-        self.derivative = derivative
-        self.sets = [slope]
-        self.incs = []
-        self.reads = [J]
-        self.updates = []
-
-    @property
-    def J(self):
-        return self.reads[0]
-
-    @property
-    def slope(self):
-        return self.sets[0]
-
-    @property
-    def _descstr(self):
-        return f"{self.J} -> {self.slope}"
-
-    def make_step(self, signals, dt, rng):
-        J = signals[self.J]
-        slope = signals[self.slope]
-        derivative = self.derivative
-
-        def step_rate_slope():
-            slope[...] = derivative(J)
-
-        return step_rate_slope
-
-
-class SimRankOneUpdate(Operator):
-    r"""Apply ``encoders += encoder_scale * outer(encoder_step, x)`` and ``bias += bias_step``.
-
-    Done in place by `.rank_one_updater` (BLAS ``ger`` where possible).
-
-    1. sets ``[]``
-    2. incs ``[]``
-    3. reads ``[encoder_step, bias_step, x]``
-    4. updates ``[encoders, bias]``
-    """
-
-    def __init__(self, encoders, bias, encoder_step, bias_step, x, encoder_scale, tag=None):
-        super().__init__(tag=tag)
-        self.encoder_scale = float(encoder_scale)
-        self.sets = []
-        self.incs = []
-        self.reads = [encoder_step, bias_step, x]
-        self.updates = [encoders, bias]
-
-    @property
-    def encoder_step(self):
-        return self.reads[0]
-
-    @property
-    def bias_step(self):
-        return self.reads[1]
-
-    @property
-    def x(self):
-        return self.reads[2]
-
-    @property
-    def encoders(self):
-        return self.updates[0]
-
-    @property
-    def bias(self):
-        return self.updates[1]
-
-    @property
-    def _descstr(self):
-        return (
-            f"{self.encoder_step} x {self.x} -> {self.encoders}; {self.bias_step} -> {self.bias}"
-        )
-
-    def make_step(self, signals, dt, rng):
-        encoders = signals[self.encoders]
-        bias = signals[self.bias]
-        encoder_step = signals[self.encoder_step]
-        bias_step = signals[self.bias_step]
-        x = signals[self.x]
-        scale = self.encoder_scale
-        update_encoders = rank_one_updater(encoders)
-
-        def step_rank_one_update():
-            update_encoders(scale, encoder_step, x)
-            bias[...] += bias_step
-
-        return step_rank_one_update
-
-
-class SimOuter(Operator):
-    """Set ``Y = scale * outer(u, v)``.
-
-    1. sets ``[Y]``
-    2. incs ``[]``
-    3. reads ``[u, v]``
-    4. updates ``[]``
-    """
-
-    def __init__(self, u, v, Y, scale, tag=None):
-        super().__init__(tag=tag)
-        self.scale = float(scale)
-        self.sets = [Y]
-        self.incs = []
-        self.reads = [u, v]
-        self.updates = []
-
-    @property
-    def _descstr(self):
-        return f"{self.scale} * outer({self.reads[0]}, {self.reads[1]}) -> {self.sets[0]}"
-
-    def make_step(self, signals, dt, rng):
-        u, v, Y = signals[self.reads[0]], signals[self.reads[1]], signals[self.sets[0]]
-        scale = self.scale
-
-        def step_outer():
-            np.multiply.outer(scale * u, v, out=Y)
-
-        return step_outer
-
-
-class TransposedDotInc(Operator):
-    """Increment ``Y += A.T @ X`` (``A`` 2-D, ``X`` and ``Y`` 1-D).
-
-    Nengo's `~nengo.builder.operator.DotInc` computes ``A @ X``, and a
-    transposed view of a signal does not survive the optimizer (it remaps
-    views assuming their axes keep the base's order), so the live decoders
-    are read untransposed here.
-
-    1. sets ``[]``
-    2. incs ``[Y]``
-    3. reads ``[A, X]``
-    4. updates ``[]``
-    """
-
-    def __init__(self, A, X, Y, tag=None):
-        super().__init__(tag=tag)
-        if A.ndim != 2 or A.shape != (X.shape[0], Y.shape[0]):
-            raise BuildError(f"TransposedDotInc: shapes {A.shape}.T @ {X.shape} -> {Y.shape}")
-        self.sets = []
-        self.incs = [Y]
-        self.reads = [A, X]
-        self.updates = []
-
-    @property
-    def A(self):
-        return self.reads[0]
-
-    @property
-    def X(self):
-        return self.reads[1]
-
-    @property
-    def Y(self):
-        return self.incs[0]
-
-    @property
-    def _descstr(self):
-        return f"{self.A}.T, {self.X} -> {self.Y}"
-
-    def make_step(self, signals, dt, rng):
-        A = signals[self.A]
-        X = signals[self.X]
-        Y = signals[self.Y]
-
-        def step_transposed_dot_inc():
-            Y[...] += X @ A
-
-        return step_transposed_dot_inc
-
-
-def _post_ensemble(rule):
+def post_ensemble(rule):
     """The ensemble whose encoders ``rule`` learns, validated."""
     conn = rule.connection
     post = conn.post_obj
@@ -401,7 +192,7 @@ def _chained_rule(downstream):
     return chained[0]
 
 
-def _forward_path(model, rule_type, rule, need_weights=True):
+def forward_path(model, rule_type, rule, need_weights=True):
     """Validate ``rule_type.downstream`` against ``rule`` and return its `ForwardPath`."""
     conn = rule.connection
     post = conn.post_obj
@@ -450,7 +241,7 @@ def _forward_path(model, rule_type, rule, need_weights=True):
     return ForwardPath(downstream, weights, neurons, next_encoders, next_rule)
 
 
-def _add_transposed_weights(model, weights, source, target, tag):
+def add_transposed_weights(model, weights, source, target, tag):
     """``target += W^T source`` for a matrix, or ``W * source`` for elementwise weights."""
     if weights.ndim == 2:
         model.add_op(TransposedDotInc(weights, source, target, tag=tag))
@@ -499,7 +290,7 @@ def build_encoder_rule(model, rule_type, rule, add_teaching, path=None):
     ``teaching`` signal by :math:`M \mathbf{e}` and returns the feedback
     data to report (or None). ``path`` is the rule's `ForwardPath`, if any.
     """
-    post = _post_ensemble(rule)
+    post = post_ensemble(rule)
     n = post.n_neurons
     learning = _ensemble_learning_signals(model, post)
     rate_scale = float(learning["rate_scale"].initial_value)
@@ -550,25 +341,6 @@ def build_encoder_rule(model, rule_type, rule, add_teaching, path=None):
     )
 
 
-@Builder.register(BackpropEncoder)
-def build_backprop_encoder(model, rule_type, rule):
-    r"""Build `.BackpropEncoder`: :math:`M` is the live transposed forward matrix."""
-    path = _forward_path(model, rule_type, rule)
-    name = type(rule_type).__name__
-
-    def add_teaching(error, teaching):
-        source = error
-        if path.next_encoders is not None:  # through the next layer's encoders first
-            source = Signal(shape=path.next_encoders.shape[1], name=f"{name}:next_input_error")
-            model.add_op(Reset(source))
-            model.add_op(TransposedDotInc(path.next_encoders, error, source, tag=name))
-        _add_transposed_weights(
-            model, path.weights, source, teaching[path.neurons], tag=f"{name}:feedback"
-        )
-
-    build_encoder_rule(model, rule_type, rule, add_teaching, path)
-
-
 def sample_feedback(model, rule_type, rule, n_neurons):
     """The fixed matrix :math:`B` of a feedback rule, from its array or the connection seed."""
     conn = rule.connection
@@ -585,22 +357,3 @@ def sample_feedback(model, rule_type, rule, n_neurons):
             f"must be (n_neurons, error size) = ({n_neurons}, {columns}) for {conn.post_obj}."
         )
     return feedback
-
-
-@Builder.register(FeedbackAlignment)
-def build_feedback_alignment(model, rule_type, rule):
-    r"""Build `.FeedbackAlignment`: :math:`M = s_B B`, fixed."""
-    post = _post_ensemble(rule)
-    path = None
-    if rule_type.downstream is not None:
-        path = _forward_path(model, rule_type, rule, need_weights=False)
-    feedback = sample_feedback(model, rule_type, rule, post.n_neurons)
-    scale = forward_scale(model, post, path)
-    name = type(rule_type).__name__
-
-    def add_teaching(error, teaching):
-        matrix = Signal(scale * feedback, name=f"{name}:M", readonly=True)
-        model.add_op(DotInc(matrix, error, teaching, tag=f"{name}:feedback"))
-        return feedback, scale
-
-    build_encoder_rule(model, rule_type, rule, add_teaching, path)
