@@ -303,7 +303,7 @@ def test_chained_step_size_is_normalized_through_the_next_layer(rule):
     with nengo.Simulator(net, progress_bar=False) as sim:
         data = [sim.data[r] for r in net.rules]
     assert data[2].base_step_size == pytest.approx(
-        0.001 * 6 * data[2].current_scale**2, rel=1e-12
+        0.001 * 6 * data[2].current_scale ** 2, rel=1e-12
     )
     forward = {
         0: (sim.data[net.h2].scaled_encoders * sim.data[net.c2].weights),

@@ -5,10 +5,10 @@ from nengo.builder.operator import DotInc, Reset
 
 from nengo_fa.builder.encoder import (
     add_transposed_weights,
-    forward_path,
-    post_ensemble,
     build_encoder_rule,
+    forward_path,
     forward_scale,
+    post_ensemble,
     sample_feedback,
 )
 from nengo_fa.builder.operators import TransposedDotInc
