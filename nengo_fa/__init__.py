@@ -17,6 +17,10 @@ from nengo_fa.learning_rules import (
     DirectFeedbackAlignment,
     EncoderRule,
     FeedbackAlignment,
+    KolenPollack,
+    NodePerturbation,
+    SignSymmetry,
+    WeightPerturbation,
 )
 
 __version__ = "0.1.0"
@@ -25,5 +29,9 @@ __all__ = [
     "DirectFeedbackAlignment",
     "EncoderRule",
     "FeedbackAlignment",
+    "KolenPollack",
+    "NodePerturbation",
+    "SignSymmetry",
+    "WeightPerturbation",
     "register_derivative",
 ]

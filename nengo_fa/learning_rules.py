@@ -73,6 +73,10 @@ from nengo.exceptions import ValidationError
 from nengo.learning_rules import LearningRuleType
 from nengo.params import BoolParam, Default, IntParam, NumberParam, Parameter
 
+#: Probeable comparisons with backpropagation, available when the rule has a
+#: ``reference`` path (see `EncoderRule`).
+METRICS = ("backprop_local_error", "update_angle", "feedback_angle", "feedback_norm_ratio")
+
 
 def encoder_rules_on(conn):
     """The nengo-fa encoder rule types on connection ``conn`` (a list, maybe empty)."""
@@ -117,8 +121,26 @@ class ConnectionParam(Parameter):
 class EncoderRule(LearningRuleType):
     """Base class of the error-driven encoder and bias rules (see the module docstring).
 
-    Subclasses define how the teaching signal :math:`M \\mathbf{e}` is
-    formed; everything after it is shared.
+    Subclasses define how the local error is formed (for most, a teaching
+    signal :math:`M \\mathbf{e}` times :math:`f'(J)`); everything after it is
+    shared.
+
+    Every rule with a ``reference`` connection (its ``downstream``, or the
+    ``reference`` argument of the rules that take the error directly) can be
+    compared with exact backpropagation while it runs, by probing:
+
+    * ``backprop_local_error``: the local error backpropagation would use
+      at the same state (through ``reference`` and, chained, the next
+      layers' own references);
+    * ``update_angle``: the angle (degrees) between this step's encoder and
+      bias update and backpropagation's (the angle between the two local
+      errors, for the rank-one rules);
+    * ``feedback_angle`` and ``feedback_norm_ratio``: the angle (degrees)
+      between the teaching matrix :math:`M` and the transposed live forward
+      matrix :math:`F^T`, and :math:`|M| / |F^T|` (Frobenius), for rules with
+      a teaching matrix of that shape.
+
+    These are computed only when probed.
     """
 
     modifies = "encoders"
@@ -130,14 +152,18 @@ class EncoderRule(LearningRuleType):
         "bias_delta",
         "scaled_encoders",
         "bias",
-    )
+    ) + METRICS
 
     learning_rate = NumberParam("learning_rate", low=0, readonly=True, default=1.0)
     learn_bias = BoolParam("learn_bias", default=True, readonly=True)
     downstream = ConnectionParam("downstream", default=None, optional=True, readonly=True)
+    reference = ConnectionParam("reference", default=None, optional=True, readonly=True)
 
-    def __init__(self, learning_rate, learn_bias, downstream=None, error_size=None):
+    def __init__(
+        self, learning_rate, learn_bias, downstream=None, error_size=None, reference=None
+    ):
         self.downstream = downstream
+        self.reference = reference if reference is not None else downstream
         if downstream is not None:
             chained = chained_error_size(downstream)
             size_in = 0 if chained else downstream.size_out
@@ -247,6 +273,10 @@ class FeedbackAlignment(EncoderRule):
         Connection leaving the post ensemble whose error (external, or the
         local error of its own encoder rule) this rule sends back through
         :math:`B`. Give this or ``error_size``.
+    reference : nengo.Connection, optional
+        For the comparison with backpropagation when the error is given by
+        ``error_size``: the connection the exact gradient goes through.
+        Defaults to ``downstream``.
 
     Notes
     -----
@@ -263,6 +293,7 @@ class FeedbackAlignment(EncoderRule):
         feedback=Default,
         learn_bias=Default,
         downstream=None,
+        reference=None,
     ):
         if (error_size is None) == (downstream is None):
             raise ValidationError(
@@ -272,7 +303,13 @@ class FeedbackAlignment(EncoderRule):
                 obj=self,
             )
         self.error_size = error_size
-        super().__init__(learning_rate, learn_bias, downstream=downstream, error_size=error_size)
+        super().__init__(
+            learning_rate,
+            learn_bias,
+            downstream=downstream,
+            error_size=error_size,
+            reference=reference,
+        )
         self.feedback = feedback
         columns = self.error_source_size
         if isinstance(self.feedback, np.ndarray) and (
@@ -304,7 +341,168 @@ class DirectFeedbackAlignment(FeedbackAlignment):
         :math:`B`, as for `FeedbackAlignment`.
     learn_bias : bool, optional
         Whether to learn biases as well as encoders.
+    reference : nengo.Connection, optional
+        Only for the comparison with backpropagation: the connection leaving
+        the post ensemble that the exact gradient goes through.
     """
 
-    def __init__(self, error_size, learning_rate=Default, feedback=Default, learn_bias=Default):
-        super().__init__(error_size, learning_rate, feedback, learn_bias)
+    def __init__(
+        self,
+        error_size,
+        learning_rate=Default,
+        feedback=Default,
+        learn_bias=Default,
+        reference=None,
+    ):
+        super().__init__(error_size, learning_rate, feedback, learn_bias, reference=reference)
+
+
+class KolenPollack(EncoderRule):
+    r"""Feedback alignment whose feedback matrix learns to be the transposed forward weights.
+
+    As `FeedbackAlignment` with ``downstream``, but :math:`M = B` is learned
+    (Kolen & Pollack, 1994; Akrout et al., 2019): each step :math:`B`
+    receives the transpose of the update the forward matrix :math:`F`
+    receives (computed from the same local quantities: presynaptic activity
+    times the downstream error), and both decay at rate :math:`\lambda`:
+
+    .. math::
+
+       \Delta F = A - \lambda \Delta t \, F, \qquad
+       \Delta B = A^T - \lambda \Delta t \, B
+
+    so :math:`B - F^T` shrinks by :math:`(1 - \lambda \Delta t)` every step.
+    :math:`A` is `nengo.PES`'s update of ``downstream``'s weights (its
+    learning rule must be PES), or for a chained error the next layer's
+    encoder update carried through ``downstream``'s weights. This rule also
+    applies the decay to :math:`F`: to ``downstream``'s weights, or to the
+    next layer's encoders. :math:`B` starts as :math:`s_B` times a sample of
+    ``feedback``, as for `FeedbackAlignment`; its current value is probeable
+    as ``feedback``.
+
+    Parameters
+    ----------
+    downstream : nengo.Connection
+        Connection leaving the post ensemble, as for `BackpropEncoder`.
+    learning_rate : float, optional
+        :math:`\kappa`, in 1/s.
+    feedback : Distribution or (n_neurons, error size) array_like, optional
+        Initial :math:`B` before scaling.
+    weight_decay : float, optional
+        :math:`\lambda`, in 1/s.
+    learn_bias : bool, optional
+    """
+
+    probeable = EncoderRule.probeable + ("feedback",)
+    feedback = DistOrArrayParam("feedback", default=Gaussian(0, 1), readonly=True)
+    weight_decay = NumberParam("weight_decay", low=0, default=0.1, readonly=True)
+
+    def __init__(
+        self,
+        downstream,
+        learning_rate=Default,
+        feedback=Default,
+        weight_decay=Default,
+        learn_bias=Default,
+    ):
+        super().__init__(learning_rate, learn_bias, downstream=downstream)
+        self.feedback = feedback
+        self.weight_decay = weight_decay
+
+
+class SignSymmetry(EncoderRule):
+    r"""Learn encoders and biases from an error sent back through the signs of the forward weights.
+
+    :math:`M = s_F \, \mathrm{sign}(F)^T`, with :math:`F` the live forward
+    matrix of `BackpropEncoder` (read every step) and :math:`s_F` its RMS
+    entry at build time (the decoder scale :math:`1/(n s_r)` for an
+    external error): only the signs of the forward weights are transported
+    (Liao, Leibo & Poggio, 2016).
+
+    Parameters
+    ----------
+    downstream : nengo.Connection
+        Connection leaving the post ensemble, as for `BackpropEncoder`.
+    learning_rate : float, optional
+        :math:`\kappa`, in 1/s.
+    learn_bias : bool, optional
+    """
+
+    def __init__(self, downstream, learning_rate=Default, learn_bias=Default):
+        super().__init__(learning_rate, learn_bias, downstream=downstream)
+
+
+class NodePerturbation(EncoderRule):
+    r"""Learn from random perturbations of the neurons' input currents (a three-factor rule).
+
+    Each step zero-mean Gaussian noise :math:`\xi_i` of standard deviation
+    :math:`\sigma = \nu s_J` (``noise`` :math:`\nu` times the ensemble's
+    current scale) is added to each neuron's input current, and the loss
+    :math:`L = \frac{1}{2}|\mathbf{e}|^2` of the error it receives is
+    compared with a running baseline :math:`\bar{L}` (low-pass filtered
+    :math:`L`, time constant ``baseline_tau``). The local error is the
+    estimate
+
+    .. math::
+
+       \hat\delta_i = (L - \bar{L}) \, \xi_i / \sigma^2, \qquad
+       E[\hat\delta_i] = \partial L / \partial J_i
+
+    (to first order in :math:`\sigma`), the backpropagated local error, so
+    encoders and biases change as for the other rules, with the same step
+    size: on average along the gradient. The noise must reach the error in
+    the same step: connect the error with ``synapse=None`` and use rate
+    neurons without synapses for the unbiased estimate.
+
+    Parameters
+    ----------
+    error_size : int
+        Dimensionality of the error (the loss is computed from it).
+    learning_rate : float, optional
+        :math:`\kappa`, in 1/s.
+    noise : float, optional
+        :math:`\nu`, the noise standard deviation in units of :math:`s_J`.
+    baseline_tau : float, optional
+        Time constant (s) of the running baseline.
+    learn_bias : bool, optional
+    reference : nengo.Connection, optional
+        Only for the comparison with backpropagation (``backprop_local_error``
+        and ``update_angle``): the connection leaving the post ensemble that
+        the exact gradient goes through.
+    """
+
+    probeable = ("error", "local_error", "delta", "bias_delta", "scaled_encoders", "bias")
+    probeable += ("noise", "baseline", "backprop_local_error", "update_angle")
+    noise = NumberParam("noise", low=0, low_open=True, default=0.1, readonly=True)
+    baseline_tau = NumberParam("baseline_tau", low=0, low_open=True, default=0.1, readonly=True)
+
+    def __init__(
+        self,
+        error_size,
+        learning_rate=Default,
+        noise=Default,
+        baseline_tau=Default,
+        learn_bias=Default,
+        reference=None,
+    ):
+        super().__init__(learning_rate, learn_bias, error_size=error_size, reference=reference)
+        self.noise = noise
+        self.baseline_tau = baseline_tau
+
+
+class WeightPerturbation(NodePerturbation):
+    r"""Learn from random perturbations of the encoders and biases themselves.
+
+    Like `NodePerturbation`, but the noise perturbs every radius-normalized
+    scaled encoder and bias by :math:`\Psi \sim N(0, \sigma_p^2)` with
+    :math:`\sigma_p = \nu s_J / \sqrt{2}` (so the current noise is about
+    :math:`\nu s_J` for inputs at the radius), and each parameter moves by
+    :math:`-C (L - \bar{L}) \Psi / \sigma_p^2`, on average :math:`-C` times
+    its gradient. The update is a dense matrix, not rank one, and drawing
+    the noise costs one random number per encoder entry per step.
+
+    Parameters
+    ----------
+    error_size, learning_rate, noise, baseline_tau, learn_bias, reference
+        As for `NodePerturbation`.
+    """

@@ -10,13 +10,15 @@ from nengo.exceptions import BuildError
 from nengo.neurons import Direct
 
 from nengo_fa.builder.operators import (
+    SimFeedbackComparison,
     SimOuter,
     SimRankOneUpdate,
     SimRateSlope,
+    SimUpdateAngle,
     TransposedDotInc,
 )
 from nengo_fa.derivatives import derivative_function, rate_curve
-from nengo_fa.learning_rules import EncoderRule, chained_error_size
+from nengo_fa.learning_rules import METRICS, EncoderRule, chained_error_size, encoder_rules_on
 
 BuiltEncoderRule = collections.namedtuple(
     "BuiltEncoderRule",
@@ -192,12 +194,11 @@ def _chained_rule(downstream):
     return chained[0]
 
 
-def forward_path(model, rule_type, rule, need_weights=True):
-    """Validate ``rule_type.downstream`` against ``rule`` and return its `ForwardPath`."""
+def forward_path(model, rule, downstream, need_weights=True):
+    """Validate ``downstream`` (leaving ``rule``'s post ensemble) and return its `ForwardPath`."""
     conn = rule.connection
     post = conn.post_obj
-    downstream = rule_type.downstream
-    name = type(rule_type).__name__
+    name = type(rule.learning_rule_type).__name__
     label = post.label or "ens"
     if downstream.pre_obj is post:
         neurons = slice(None)
@@ -283,12 +284,131 @@ def _rule_error(model, name, rule, path):
     return error
 
 
-def build_encoder_rule(model, rule_type, rule, add_teaching, path=None):
+def _rank_one_op(model, post):
+    """The `SimRankOneUpdate` applying every encoder rule's step to ``post``."""
+    encoders = model.sig[post]["encoders"]
+    for op in model.operators:
+        if isinstance(op, SimRankOneUpdate) and op.encoders is encoders:
+            return op
+    raise BuildError(f"nengo_fa: no encoder update built for {post}")
+
+
+def ensemble_dense_step(model, post):
+    """A dense ``(n_neurons, dimensions)`` encoder step for ``post``, summed over rules."""
+    if "dense_step" not in model.sig[post]:
+        dense = Signal(shape=model.sig[post]["encoders"].shape, name=f"{post}.dense_step")
+        model.add_op(Reset(dense))
+        _rank_one_op(model, post).add_dense_step(dense)
+        model.sig[post]["dense_step"] = dense
+    return model.sig[post]["dense_step"]
+
+
+def decay_encoders(model, post, factor):
+    """Multiply ``post``'s encoders by ``factor`` every step (weight decay)."""
+    _ensemble_learning_signals(model, post)
+    _rank_one_op(model, post).add_decay(factor)
+
+
+def _wants_backprop_reference(model, rule):
+    """Whether ``backprop_local_error`` must be built for ``rule``.
+
+    True if one of its comparisons with backpropagation is probed, or if a
+    rule whose ``reference`` is this rule's connection wants its own.
+    """
+    if any(_is_probed(model, rule, attr) for attr in METRICS):
+        return True
+    toplevel = model.toplevel
+    if toplevel is None:
+        return False
+    for conn in toplevel.all_connections:
+        if any(r.reference is rule.connection for r in encoder_rules_on(conn)):
+            upstream = conn.learning_rule
+            rules = upstream.values() if isinstance(upstream, dict) else upstream
+            rules = rules if isinstance(rules, (list, tuple)) else [rules]
+            for other in rules:
+                if isinstance(other.learning_rule_type, EncoderRule) and (
+                    other.learning_rule_type.reference is rule.connection
+                    and _wants_backprop_reference(model, other)
+                ):
+                    return True
+    return False
+
+
+def add_backprop_teaching(model, path, error, teaching, name):
+    """Add ``teaching += F^T error`` through the live forward matrix of ``path``."""
+    source = error
+    if path.next_encoders is not None:  # through the next layer's encoders first
+        source = Signal(shape=path.next_encoders.shape[1], name=f"{name}:next_input_error")
+        model.add_op(Reset(source))
+        model.add_op(TransposedDotInc(path.next_encoders, error, source, tag=name))
+    add_transposed_weights(model, path.weights, source, teaching[path.neurons], tag=name)
+
+
+def _add_backprop_reference(model, rule, error, slope, name):
+    """Build ``backprop_local_error`` for ``rule`` through its ``reference`` connection."""
+    rule_type = rule.learning_rule_type
+    if rule_type.reference is None:
+        raise BuildError(
+            f"{name} on {rule.connection}: comparing with backpropagation needs the path "
+            "the exact gradient takes; give the rule reference=<connection leaving "
+            f"{rule.connection.post_obj}>."
+        )
+    path = forward_path(model, rule, rule_type.reference)
+    if path.next_rule is not None:
+        source = model.sig[path.next_rule].get("backprop_local_error")
+        if source is None:
+            raise BuildError(
+                f"{name} on {rule.connection}: the next layer's rule has no backpropagation "
+                "reference to chain from."
+            )
+    else:
+        source = error
+    teaching = Signal(shape=rule.connection.post_obj.n_neurons, name=f"{name}:bp_teaching")
+    model.add_op(Reset(teaching))
+    add_backprop_teaching(model, path, source, teaching, f"{name}:backprop reference")
+    reference = Signal(shape=teaching.shape, name=f"{name}:backprop_local_error")
+    model.add_op(Reset(reference))
+    model.add_op(ElementwiseInc(slope, teaching, reference))
+    return reference, path
+
+
+LocalError = collections.namedtuple(
+    "LocalError", ["feedback", "feedback_scale", "teaching_matrix", "dense"], defaults=[None] * 4
+)
+LocalError.__doc__ = """What a rule's ``add_local_error`` reports back to `build_encoder_rule`.
+
+feedback, feedback_scale
+    For ``sim.data``: the sampled matrix :math:`B` and its scale, if any.
+teaching_matrix
+    ``("matrix", signal)``, ``("sign", scale)`` or ``("exact", None)``: how
+    :math:`M` compares with :math:`F^T` for the ``feedback_angle`` probes.
+dense
+    ``(signal, scale)`` if the encoder update is the dense ``scale * signal``
+    (no rank-one encoder step); the local error then only drives the biases.
+"""
+
+
+def slope_times_teaching(model, rule, learning, add_teaching, name):
+    """``add_local_error`` for rules of the form :math:`\\delta = (M e) \\odot f'(J)`."""
+
+    def add_local_error(error, local_error):
+        teaching = Signal(shape=local_error.shape, name=f"{name}:teaching")
+        model.add_op(Reset(teaching))
+        result = add_teaching(error, teaching)
+        model.add_op(ElementwiseInc(learning["rate_slope"], teaching, local_error))
+        model.sig[rule]["teaching"] = teaching
+        return result
+
+    return add_local_error
+
+
+def build_encoder_rule(model, rule_type, rule, add_local_error, path=None):
     r"""Add the shared data flow of an encoder rule.
 
-    ``add_teaching(error, teaching)`` adds the operators that increment the
-    ``teaching`` signal by :math:`M \mathbf{e}` and returns the feedback
-    data to report (or None). ``path`` is the rule's `ForwardPath`, if any.
+    ``add_local_error(error, local_error)`` adds the operators that set the
+    rule's ``local_error`` :math:`\delta` from its ``error`` and returns a
+    `LocalError` (or None). ``path`` is the rule's `ForwardPath` if its error
+    is sent back through ``downstream``.
     """
     post = post_ensemble(rule)
     n = post.n_neurons
@@ -304,18 +424,22 @@ def build_encoder_rule(model, rule_type, rule, add_teaching, path=None):
     name = type(rule_type).__name__
 
     error = _rule_error(model, name, rule, path)
-    teaching = Signal(shape=n, name=f"{name}:teaching")
-    model.add_op(Reset(teaching))
-    feedback = add_teaching(error, teaching)
-
     local_error = Signal(shape=n, name=f"{name}:local_error")
     model.add_op(Reset(local_error))
-    model.add_op(ElementwiseInc(learning["rate_slope"], teaching, local_error))
+    built = add_local_error(error, local_error) or LocalError()
 
     step = Signal(shape=n, name=f"{name}:step")
     model.add_op(Reset(step))
     model.add_op(ElementwiseInc(Signal(np.array(-step_size)), local_error, step))
-    model.add_op(Copy(step, learning["encoder_step"], inc=True))
+    if built.dense is None:
+        model.add_op(Copy(step, learning["encoder_step"], inc=True))
+    else:
+        dense, dense_scale = built.dense
+        model.add_op(
+            ElementwiseInc(
+                Signal(np.array(-step_size * dense_scale)), dense, ensemble_dense_step(model, post)
+            )
+        )
     if rule_type.learn_bias:
         model.add_op(Copy(step, learning["bias_step"], inc=True))
         bias_delta = step
@@ -324,21 +448,85 @@ def build_encoder_rule(model, rule_type, rule, add_teaching, path=None):
 
     delta = model.sig[rule]["delta"]
     _remove_dense_delta_copy(model, delta)
+    x = model.sig[post]["in"]
     if _is_probed(model, rule, "delta"):  # materialized only for the probe
-        model.add_op(SimOuter(step, model.sig[post]["in"], delta, 1.0 / post.radius**2))
+        if built.dense is None:
+            model.add_op(SimOuter(step, x, delta, 1.0 / post.radius**2))
+        else:
+            model.add_op(Reset(delta))
+            model.add_op(ElementwiseInc(Signal(np.array(-step_size * dense_scale)), dense, delta))
 
     model.sig[rule].update(
         error=error,
-        teaching=teaching,
         local_error=local_error,
+        step=step,
         bias_delta=bias_delta,
         scaled_encoders=model.sig[post]["encoders"],
         bias=model.sig[post.neurons]["bias"],
     )
-    feedback, feedback_scale = feedback if feedback is not None else (None, None)
+    if _wants_backprop_reference(model, rule):
+        _add_comparisons(model, rule, built, error, learning, x, name)
     model.params[rule] = BuiltEncoderRule(
-        rate_scale, current_scale, step_size, base_step_size, feedback, feedback_scale
+        rate_scale, current_scale, step_size, base_step_size, built.feedback, built.feedback_scale
     )
+
+
+def _add_comparisons(model, rule, built, error, learning, x, name):
+    """The probeable comparisons with backpropagation (see `.EncoderRule`)."""
+    post = rule.connection.post_obj
+    reference, path = _add_backprop_reference(model, rule, error, learning["rate_slope"], name)
+    sig = model.sig[rule]
+    sig["backprop_local_error"] = reference
+    angle = Signal(np.zeros(()), name=f"{name}:update_angle")
+    if built.dense is None:
+        model.add_op(SimUpdateAngle(sig["local_error"], reference, angle))
+    else:
+        dense, dense_scale = built.dense
+        # dense update -C s dense vs. exact -C outer(reference, x) / r^2; same sign and C
+        model.add_op(
+            SimUpdateAngle(
+                sig["local_error"],
+                reference,
+                angle,
+                dense=dense,
+                x=x,
+                dense_scale=1.0 / (post.radius**2 * dense_scale),
+            )
+        )
+    sig["update_angle"] = angle
+    wanted = [a for a in ("feedback_angle", "feedback_norm_ratio") if _is_probed(model, rule, a)]
+    if wanted:
+        if built.teaching_matrix is None:
+            raise BuildError(
+                f"{name} on {rule.connection} has no teaching matrix to compare with the "
+                "forward weights; probe update_angle instead."
+            )
+        mode, value = built.teaching_matrix
+        if path.next_encoders is not None:
+            rows = path.next_encoders.shape[0]
+        else:
+            rows = path.weights.shape[0] if path.weights.ndim == 2 else post.n_neurons
+        if mode == "matrix" and value.shape[1] != rows:
+            raise BuildError(
+                f"{name} on {rule.connection}: its feedback matrix has {value.shape[1]} columns "
+                "but the forward matrix through reference has a different number of rows."
+            )
+        angle_signal = Signal(np.zeros(()), name=f"{name}:feedback_angle")
+        ratio_signal = Signal(np.zeros(()), name=f"{name}:feedback_norm_ratio")
+        model.add_op(
+            SimFeedbackComparison(
+                mode,
+                value if mode == "matrix" else None,
+                path.next_encoders,
+                path.weights,
+                angle_signal,
+                ratio_signal,
+                n_pre=post.n_neurons,
+                scale=value if mode == "sign" else 1.0,
+            )
+        )
+        sig["feedback_angle"] = angle_signal
+        sig["feedback_norm_ratio"] = ratio_signal
 
 
 def sample_feedback(model, rule_type, rule, n_neurons):

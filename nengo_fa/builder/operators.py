@@ -54,21 +54,33 @@ class SimRateSlope(Operator):
 class SimRankOneUpdate(Operator):
     r"""Apply ``encoders += encoder_scale * outer(encoder_step, x)`` and ``bias += bias_step``.
 
-    Done in place by `.rank_one_updater` (BLAS ``ger`` where possible).
+    Done in place by `.rank_one_updater` (BLAS ``ger`` where possible). Rules
+    that need it can add a dense encoder step (`add_dense_step`, added as
+    is) and a weight decay (`add_decay`, multiplying the encoders first).
 
     1. sets ``[]``
     2. incs ``[]``
-    3. reads ``[encoder_step, bias_step, x]``
+    3. reads ``[encoder_step, bias_step, x]`` (+ ``[dense_step]``)
     4. updates ``[encoders, bias]``
     """
 
     def __init__(self, encoders, bias, encoder_step, bias_step, x, encoder_scale, tag=None):
         super().__init__(tag=tag)
         self.encoder_scale = float(encoder_scale)
+        self.decay = 1.0
         self.sets = []
         self.incs = []
         self.reads = [encoder_step, bias_step, x]
         self.updates = [encoders, bias]
+
+    def add_dense_step(self, dense_step):
+        """Also add ``dense_step`` (same shape as the encoders) every step."""
+        assert len(self.reads) == 3, "one dense step per ensemble"
+        self.reads.append(dense_step)
+
+    def add_decay(self, factor):
+        """Also multiply the encoders by ``factor`` every step (before the updates)."""
+        self.decay *= float(factor)
 
     @property
     def encoder_step(self):
@@ -102,11 +114,16 @@ class SimRankOneUpdate(Operator):
         encoder_step = signals[self.encoder_step]
         bias_step = signals[self.bias_step]
         x = signals[self.x]
-        scale = self.encoder_scale
+        dense = signals[self.reads[3]] if len(self.reads) > 3 else None
+        scale, decay = self.encoder_scale, self.decay
         update_encoders = rank_one_updater(encoders)
 
         def step_rank_one_update():
+            if decay != 1.0:
+                encoders[...] *= decay
             update_encoders(scale, encoder_step, x)
+            if dense is not None:
+                encoders[...] += dense
             bias[...] += bias_step
 
         return step_rank_one_update
@@ -191,3 +208,306 @@ class TransposedDotInc(Operator):
             Y[...] += X @ A
 
         return step_transposed_dot_inc
+
+
+def forward_matrix(next_encoders, weights, n_pre):
+    """Dense forward matrix from a layer's rates: ``next_encoders @ W`` (or ``W``).
+
+    ``weights`` may be a matrix, a vector (elementwise) or a scalar;
+    ``next_encoders`` is None when the error is measured at ``W``'s output.
+    """
+    if weights.ndim == 2:
+        return weights if next_encoders is None else next_encoders @ weights
+    if next_encoders is None:
+        return np.diag(np.broadcast_to(weights, (n_pre,)))
+    return next_encoders * weights
+
+
+class SimGaussianNoise(Operator):
+    """Set ``noise`` to fresh zero-mean Gaussian samples of standard deviation ``std``.
+
+    Drawn from the simulator's random number generator, so runs repeat with
+    the seed and after ``sim.reset()``.
+
+    1. sets ``[noise]``
+    2. incs ``[]``
+    3. reads ``[]``
+    4. updates ``[]``
+    """
+
+    def __init__(self, noise, std, tag=None):
+        super().__init__(tag=tag)
+        self.std = float(std)
+        self.sets = [noise]
+        self.incs = []
+        self.reads = []
+        self.updates = []
+
+    @property
+    def _descstr(self):
+        return f"N(0, {self.std:g}^2) -> {self.sets[0]}"
+
+    def make_step(self, signals, dt, rng):
+        noise = signals[self.sets[0]]
+        std = self.std
+
+        def step_gaussian_noise():
+            noise[...] = rng.standard_normal(noise.shape) * std
+
+        return step_gaussian_noise
+
+
+class SimPerturbationEstimate(Operator):
+    r"""Gradient estimates of a perturbation rule: ``out_i = scale_i (L - baseline) noise_i``.
+
+    :math:`L = \frac{1}{2}|\mathbf{e}|^2` of this step's error; the baseline
+    then moves towards :math:`L` with time constant ``tau`` (starting at the
+    first step's :math:`L`). The outputs are incremented.
+
+    1. sets ``[]``
+    2. incs ``outs``
+    3. reads ``[error] + noises``
+    4. updates ``[baseline]``
+    """
+
+    def __init__(self, error, noises, outs, scales, baseline, tau, tag=None):
+        super().__init__(tag=tag)
+        self.scales = [float(s) for s in scales]
+        self.tau = float(tau)
+        self.sets = []
+        self.incs = list(outs)
+        self.reads = [error] + list(noises)
+        self.updates = [baseline]
+
+    @property
+    def _descstr(self):
+        return f"(L({self.reads[0]}) - {self.updates[0]}) x noise -> {self.incs}"
+
+    def make_step(self, signals, dt, rng):
+        error = signals[self.reads[0]]
+        pairs = [
+            (signals[noise], signals[out], scale)
+            for noise, out, scale in zip(self.reads[1:], self.incs, self.scales, strict=True)
+        ]
+        baseline = signals[self.updates[0]]
+        rate = min(dt / self.tau, 1.0)
+        started = [False]
+
+        def step_perturbation_estimate():
+            loss = 0.5 * float(np.dot(error, error))
+            if not started[0]:
+                baseline[...] = loss
+                started[0] = True
+            advantage = loss - float(baseline)
+            for noise, out, scale in pairs:
+                out += scale * advantage * noise
+            baseline[...] += rate * (loss - baseline)
+
+        return step_perturbation_estimate
+
+
+class SimFeedbackUpdate(Operator):
+    """Update a learned feedback matrix: ``B *= decay; B[rows] += scale * outer(u, v)``.
+
+    1. sets ``[]``
+    2. incs ``[]``
+    3. reads ``[u, v]``
+    4. updates ``[B]``
+    """
+
+    def __init__(self, B, rows, u, v, scale, decay, tag=None):
+        super().__init__(tag=tag)
+        self.rows = rows
+        self.scale = float(scale)
+        self.decay = float(decay)
+        self.sets = []
+        self.incs = []
+        self.reads = [u, v]
+        self.updates = [B]
+
+    @property
+    def _descstr(self):
+        return f"{self.decay:g} {self.updates[0]} + {self.scale:g} outer{tuple(self.reads)}"
+
+    def make_step(self, signals, dt, rng):
+        B = signals[self.updates[0]]
+        u, v = (signals[s] for s in self.reads)
+        scale, decay = self.scale, self.decay
+        update = rank_one_updater(B[self.rows])
+
+        def step_feedback_update():
+            B[...] *= decay
+            update(scale, u, v)
+
+        return step_feedback_update
+
+
+class SimDecay(Operator):
+    """Multiply a signal by a constant factor each step (weight decay).
+
+    1. sets ``[]``
+    2. incs ``[]``
+    3. reads ``[]``
+    4. updates ``[x]``
+    """
+
+    def __init__(self, x, factor, tag=None):
+        super().__init__(tag=tag)
+        self.factor = float(factor)
+        self.sets = []
+        self.incs = []
+        self.reads = []
+        self.updates = [x]
+
+    @property
+    def _descstr(self):
+        return f"{self.updates[0]} *= {self.factor:g}"
+
+    def make_step(self, signals, dt, rng):
+        x = signals[self.updates[0]]
+        factor = self.factor
+
+        def step_decay():
+            x[...] *= factor
+
+        return step_decay
+
+
+class SimSignFeedback(Operator):
+    """``teaching += scale * sign(F)^T @ error``, F the live forward matrix (`forward_matrix`).
+
+    1. sets ``[]``
+    2. incs ``[teaching]``
+    3. reads ``[weights, error]`` (and ``next_encoders`` first, if given)
+    4. updates ``[]``
+    """
+
+    def __init__(self, next_encoders, weights, error, teaching, scale, tag=None):
+        super().__init__(tag=tag)
+        self.scale = float(scale)
+        self.has_encoders = next_encoders is not None
+        self.sets = []
+        self.incs = [teaching]
+        self.reads = ([next_encoders] if self.has_encoders else []) + [weights, error]
+        self.updates = []
+
+    @property
+    def _descstr(self):
+        return f"{self.scale:g} sign(F)^T {self.reads[-1]} -> {self.incs[0]}"
+
+    def make_step(self, signals, dt, rng):
+        values = [signals[s] for s in self.reads]
+        encoders = values[0] if self.has_encoders else None
+        weights, error = values[-2:]
+        teaching = signals[self.incs[0]]
+        scale = self.scale
+        n_pre = teaching.shape[0]
+
+        def step_sign_feedback():
+            forward = forward_matrix(encoders, weights, n_pre)
+            teaching[...] += scale * (error @ np.sign(forward))
+
+        return step_sign_feedback
+
+
+def _angle_and_ratio(a, b):
+    norm_a, norm_b = np.linalg.norm(a), np.linalg.norm(b)
+    if norm_a == 0 or norm_b == 0:
+        return np.nan, (norm_a / norm_b if norm_b else np.nan)
+    cosine = np.clip(np.vdot(a, b) / (norm_a * norm_b), -1.0, 1.0)
+    return np.degrees(np.arccos(cosine)), norm_a / norm_b
+
+
+class SimUpdateAngle(Operator):
+    """Set ``angle`` to the angle (degrees) between two updates, NaN if either is zero.
+
+    For rank-one rules the updates are ``outer(local_error, [x, 1])`` with the
+    same ``x``, so the angle is that of the local errors. ``dense``, if given,
+    is a dense encoder update (weight perturbation) compared with
+    ``outer(reference, x) * dense_scale`` together with the bias updates.
+
+    1. sets ``[angle]``
+    2. incs ``[]``
+    3. reads ``[local_error, reference]`` (+ ``[dense, x]``)
+    4. updates ``[]``
+    """
+
+    def __init__(self, local_error, reference, angle, dense=None, x=None, dense_scale=1.0):
+        super().__init__(tag="update angle")
+        self.dense_scale = float(dense_scale)
+        self.sets = [angle]
+        self.incs = []
+        self.reads = [local_error, reference] + ([dense, x] if dense is not None else [])
+        self.updates = []
+
+    @property
+    def _descstr(self):
+        return f"angle({self.reads[0]}, {self.reads[1]}) -> {self.sets[0]}"
+
+    def make_step(self, signals, dt, rng):
+        values = [signals[s] for s in self.reads]
+        angle = signals[self.sets[0]]
+        dense_scale = self.dense_scale
+
+        if len(values) == 2:
+            local, reference = values
+
+            def step_update_angle():
+                angle[...] = _angle_and_ratio(local, reference)[0]
+
+        else:
+            local, reference, dense, x = values
+
+            def step_update_angle():
+                update = np.concatenate([dense.ravel(), local])
+                exact = np.concatenate([(np.outer(reference, x) * dense_scale).ravel(), reference])
+                angle[...] = _angle_and_ratio(update, exact)[0]
+
+        return step_update_angle
+
+
+class SimFeedbackComparison(Operator):
+    """Angle (degrees) and norm ratio between a teaching matrix ``M`` and ``F^T``.
+
+    ``M`` is a signal (``mode="matrix"``), ``scale * sign(F)^T`` (``"sign"``)
+    or ``F^T`` itself (``"exact"``); ``F`` is the live forward matrix.
+
+    1. sets ``[angle, ratio]``
+    2. incs ``[]``
+    3. reads ``[M]`` (matrix mode), ``next_encoders`` (if given), ``weights``
+    4. updates ``[]``
+    """
+
+    def __init__(self, mode, M, next_encoders, weights, angle, ratio, n_pre, scale=1.0):
+        super().__init__(tag="feedback comparison")
+        self.mode = mode
+        self.scale = float(scale)
+        self.n_pre = n_pre
+        self.has_encoders = next_encoders is not None
+        self.sets = [angle, ratio]
+        self.incs = []
+        self.reads = (
+            ([M] if mode == "matrix" else [])
+            + ([next_encoders] if self.has_encoders else [])
+            + [weights]
+        )
+        self.updates = []
+
+    @property
+    def _descstr(self):
+        return f"compare {self.mode} with F^T -> {self.sets}"
+
+    def make_step(self, signals, dt, rng):
+        values = [signals[s] for s in self.reads]
+        M = values.pop(0) if self.mode == "matrix" else None
+        encoders = values.pop(0) if self.has_encoders else None
+        weights = values.pop(0)
+        angle, ratio = (signals[s] for s in self.sets)
+        mode, scale, n_pre = self.mode, self.scale, self.n_pre
+
+        def step_feedback_comparison():
+            exact = forward_matrix(encoders, weights, n_pre).T
+            teaching = {"matrix": M, "sign": scale * np.sign(exact), "exact": exact}[mode]
+            angle[...], ratio[...] = _angle_and_ratio(teaching, exact)
+
+        return step_feedback_comparison
