@@ -8,14 +8,23 @@ import nengo
 import numpy as np
 
 from nengo_fa.derivatives import rate_curve
-from nengo_fa.learning_rules import BackpropEncoder, DirectFeedbackAlignment, FeedbackAlignment
+from nengo_fa.learning_rules import (
+    BackpropEncoder,
+    DirectFeedbackAlignment,
+    FeedbackAlignment,
+    KolenPollack,
+    NodePerturbation,
+    SignSymmetry,
+    WeightPerturbation,
+)
 
 #: Encoder rules of `learn_product` by their short names ("pes": none).
 RULES = ("pes", "fa", "bp")
 
 #: Rules of `FeedForward`: PES alone on fixed hidden layers, feedback alignment
-#: layer by layer, backpropagation, direct feedback alignment.
-DEEP_RULES = ("pes", "fa", "bp", "dfa")
+#: layer by layer, backpropagation, direct feedback alignment, Kolen-Pollack,
+#: sign symmetry, node perturbation, weight perturbation.
+DEEP_RULES = ("pes", "fa", "bp", "dfa", "kp", "ss", "np", "wp")
 
 
 def product_input(t):
@@ -179,6 +188,12 @@ class FeedForward(nengo.Network):
       fixed random matrix in place of each transposed forward matrix.
     * ``"dfa"``: `.DirectFeedbackAlignment`: every hidden layer receives the
       output error through its own fixed random matrix.
+    * ``"kp"``, ``"ss"``: `.KolenPollack`, `.SignSymmetry`, chained like ``"bp"``.
+    * ``"np"``, ``"wp"``: `.NodePerturbation`, `.WeightPerturbation`: every
+      hidden layer learns from the output error (the loss) directly.
+
+    Rules that take the output error directly get ``reference`` set to the
+    layer above, so every rule's comparison with backpropagation can be probed.
 
     Parameters
     ----------
@@ -192,6 +207,9 @@ class FeedForward(nengo.Network):
         Of every hidden layer (default `nengo.RectifiedLinear`).
     learning_rate : float or sequence of float
         :math:`\\kappa` of the encoder rules (one per hidden layer, or one for all).
+    rule_options : dict, optional
+        More keyword arguments for every encoder rule (e.g. ``noise`` for the
+        perturbation rules, ``weight_decay`` for Kolen-Pollack).
     readout_learning_rate : float
         `nengo.PES` learning rate of the readout.
     synapse : Synapse or None
@@ -232,6 +250,7 @@ class FeedForward(nengo.Network):
         neuron_type=None,
         learning_rate=1.0,
         readout_learning_rate=1e-4,
+        rule_options=None,
         synapse=None,
         error_synapse=None,
         init_inputs=None,
@@ -297,7 +316,7 @@ class FeedForward(nengo.Network):
             downstream = self.readout
             for k in reversed(range(len(hidden))):
                 pre = self.input if k == 0 else self.layers[k - 1].neurons
-                rule_type = self._rule_type(rule, rates[k], downstream, n_output)
+                rule_type = self._rule_type(rule, rates[k], downstream, n_output, rule_options)
                 conn = nengo.Connection(
                     pre,
                     self.layers[k],
@@ -311,14 +330,21 @@ class FeedForward(nengo.Network):
                 downstream = conn
 
     @staticmethod
-    def _rule_type(rule, learning_rate, downstream, n_output):
-        if rule == "pes":
-            return None
-        if rule == "bp":
-            return BackpropEncoder(downstream, learning_rate=learning_rate)
+    def _rule_type(rule, learning_rate, downstream, n_output, options):
+        kwargs = dict(options or {}, learning_rate=learning_rate)
+        chained = {"bp": BackpropEncoder, "kp": KolenPollack, "ss": SignSymmetry}
+        direct = {
+            "dfa": DirectFeedbackAlignment,
+            "np": NodePerturbation,
+            "wp": WeightPerturbation,
+        }
+        if rule in chained:
+            return chained[rule](downstream, **kwargs)
         if rule == "fa":
-            return FeedbackAlignment(downstream=downstream, learning_rate=learning_rate)
-        return DirectFeedbackAlignment(n_output, learning_rate=learning_rate)
+            return FeedbackAlignment(downstream=downstream, **kwargs)
+        if rule in direct:
+            return direct[rule](n_output, reference=downstream, **kwargs)
+        return None
 
     def frozen_outputs(self, sim, inputs):
         """Outputs for ``inputs`` (n_samples x n_input) from the current parameters, frozen.

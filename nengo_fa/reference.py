@@ -82,9 +82,14 @@ class ReferenceLearner:
         self._update = [rank_one_updater(e) for e in self.encoders]
         self._update_readout = rank_one_updater(self.readout)
 
+    #: The `.FeedForward` rules this reference implements.
+    RULES = ("pes", "bp", "fa", "dfa")
+
     @classmethod
     def from_simulator(cls, sim, net):
         """The learner a `.FeedForward` network ``net`` starts from in ``sim``."""
+        if net.rule not in cls.RULES:
+            raise ValueError(f"ReferenceLearner implements {cls.RULES}, not {net.rule!r}")
         layers = net.layers
         rule_data = [
             sim.data[c.learning_rule] if c.learning_rule is not None else None

@@ -32,7 +32,7 @@ def presented(net, inputs, targets, learning=None):
     return probe
 
 
-@pytest.mark.parametrize("rule", DEEP_RULES)
+@pytest.mark.parametrize("rule", ReferenceLearner.RULES)
 def test_network_learns_exactly_like_numpy(rule):
     inputs, targets = samples(60)
     net = FeedForward(
@@ -97,6 +97,24 @@ def test_wiring_per_rule():
     assert all(isinstance(c.learning_rule_type, nengo_fa.DirectFeedbackAlignment) for c in dfa)
     assert [c.learning_rule.size_in for c in dfa] == [N_OUT, N_OUT]
     assert nets["bp"].layers[1].dimensions == HIDDEN[0]
+    for rule, cls in [
+        ("kp", nengo_fa.KolenPollack),
+        ("ss", nengo_fa.SignSymmetry),
+        ("np", nengo_fa.NodePerturbation),
+        ("wp", nengo_fa.WeightPerturbation),
+    ]:
+        conns = nets[rule].hidden_connections
+        assert all(type(c.learning_rule_type) is cls for c in conns)
+        chained = rule in ("kp", "ss")
+        assert [c.learning_rule.size_in for c in conns] == ([0, N_OUT] if chained else [N_OUT] * 2)
+        assert conns[0].learning_rule_type.reference is conns[1]
+        assert conns[1].learning_rule_type.reference is nets[rule].readout
+    assert nets["dfa"].hidden_connections[0].learning_rule_type.reference is dfa[1]
+    options = FeedForward(N_IN, HIDDEN, N_OUT, rule="np", rule_options={"noise": 0.3})
+    assert options.hidden_connections[0].learning_rule_type.noise == 0.3
+    with pytest.raises(ValueError, match="ReferenceLearner implements"):
+        with nengo.Simulator(nets["kp"], progress_bar=False) as sim:
+            ReferenceLearner.from_simulator(sim, nets["kp"])
     with pytest.raises(ValueError, match="rule must be one of"):
         FeedForward(N_IN, HIDDEN, N_OUT, rule="sgd")
     with pytest.raises(ValueError, match="one value per hidden layer"):
