@@ -16,6 +16,7 @@ __all__ = [
     "confusion_matrix",
     "cosine_similarity",
     "gradient_snr",
+    "snr_from_moments",
     "norm_ratio",
     "overlaps",
     "running_accuracy",
@@ -138,9 +139,16 @@ def gradient_snr(samples, eps=1e-3):
     float
     """
     samples = np.asarray(samples, dtype=float)
-    signal = np.abs(samples.mean(axis=0))
-    noise = samples.std(axis=0)
-    return float(np.mean(signal / (noise + eps)))
+    return snr_from_moments(samples.mean(axis=0), samples.std(axis=0), eps)
+
+
+def snr_from_moments(mean, std, eps=1e-3):
+    """`gradient_snr` from the per-parameter mean and standard deviation over samples.
+
+    For updates too large to hold for every sample at once: accumulate sums
+    and sums of squares, then call this.
+    """
+    return float(np.mean(np.abs(np.asarray(mean)) / (np.asarray(std) + eps)))
 
 
 def confusion_matrix(y_true, y_pred, n_classes):

@@ -212,6 +212,8 @@ class FeedForward(nengo.Network):
         perturbation rules, ``weight_decay`` for Kolen-Pollack).
     readout_learning_rate : float
         `nengo.PES` learning rate of the readout.
+    readout_init : Distribution or (n_output, hidden[-1]) array_like, optional
+        Initial readout weights (default zeros).
     synapse : Synapse or None
         On every forward connection and PES's activities (None for rate
         networks learning one sample per step).
@@ -250,6 +252,7 @@ class FeedForward(nengo.Network):
         neuron_type=None,
         learning_rate=1.0,
         readout_learning_rate=1e-4,
+        readout_init=None,
         rule_options=None,
         synapse=None,
         error_synapse=None,
@@ -301,10 +304,14 @@ class FeedForward(nengo.Network):
                 )
 
             pes = nengo.PES(readout_learning_rate, pre_synapse=synapse)
+            if readout_init is None:
+                readout_init = np.zeros((n_output, hidden[-1]))
+            elif isinstance(readout_init, nengo.dists.Distribution):
+                readout_init = readout_init.sample(n_output, hidden[-1], rng=rng)
             self.readout = nengo.Connection(
                 self.layers[-1].neurons,
                 self.output,
-                transform=np.zeros((n_output, hidden[-1])),
+                transform=readout_init,
                 synapse=synapse,
                 learning_rule_type=pes,
                 label="readout",

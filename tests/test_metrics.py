@@ -12,6 +12,7 @@ from nengo_fa.metrics import (
     norm_ratio,
     overlaps,
     running_accuracy,
+    snr_from_moments,
     soft_committee_generalization_error,
 )
 
@@ -182,3 +183,10 @@ def test_generalization_error_vanishes_for_student_equal_to_teacher():
     assert soft_committee_generalization_error(
         order["Q"], order["R"], order["T"]
     ) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_snr_from_moments_matches_gradient_snr():
+    samples = np.random.RandomState(0).standard_normal((50, 4, 3)) + np.arange(3)
+    assert snr_from_moments(samples.mean(0), samples.std(0)) == pytest.approx(
+        gradient_snr(samples)
+    )
