@@ -120,7 +120,8 @@ def train_and_test(key, net, data, args, epochs, decay, presentation_time=None, 
     spiking = steps > 1
     with net:
         output = nengo.Probe(net.output, synapse=0.01 if spiking else None)
-    result = {"network": key[0], "rule": key[1], "epochs": [], "curve": []}
+    result = {"network": key[0], "rule": key[1], "epochs": []}
+    correct = []
     start = time.perf_counter()
     with nengo.Simulator(net, dt=args.dt, progress_bar=False) as sim:
         for epoch in range(epochs):
@@ -128,13 +129,14 @@ def train_and_test(key, net, data, args, epochs, decay, presentation_time=None, 
             feed.train(sim, 1, learning_rate=decay**epoch / learning_steps)
             shown = y_train[feed.order]
             trained = np.asarray(sim.data[output][first:]).reshape(len(shown), steps, 10)
-            correct = np.argmax(trained[:, -1], axis=1) == shown
-            result["curve"] += running_accuracy(correct, args.window)[:: args.curve_every].tolist()
+            correct.append(np.argmax(trained[:, -1], axis=1) == shown)
             predicted = feed.test(sim, output, average=0.5 if spiking else 1.0)
             result["epochs"].append(float(np.mean(predicted == y_test)))
             print(
                 f"  {' '.join(key)}: epoch {epoch + 1} test {result['epochs'][-1]:.4f}", flush=True
             )
+        curve = running_accuracy(np.concatenate(correct), args.window)
+        result["curve"] = curve[args.curve_every - 1 :: args.curve_every].tolist()
         result["confusion"] = confusion_matrix(y_test, predicted, 10).tolist()
         result["simulated_s"] = float(sim.time)
     result.update(
