@@ -29,7 +29,7 @@ import time
 import nengo
 import numpy as np
 
-from nengo_fa.datasets import load_fashion_mnist
+from nengo_fa.datasets import DatasetNotFoundError, load_digits, load_fashion_mnist
 from nengo_fa.metrics import cosine_similarity, snr_from_moments
 from nengo_fa.networks import DataFeed, FeedForward
 
@@ -43,9 +43,12 @@ RULES = {
 }
 
 
-def load(n_train, n_test, seed=0):
-    """Fashion-MNIST, standardized per pixel with the training statistics."""
-    data = load_fashion_mnist(n_train=n_train, n_test=n_test)
+def load(n_train, n_test, dataset="fashion-mnist"):
+    """Fashion-MNIST (or the 8x8 ``"digits"``), standardized with the training statistics."""
+    if dataset == "digits":
+        data = load_digits(n_train=n_train, n_test=n_test)
+    else:
+        data = load_fashion_mnist(n_train=n_train, n_test=n_test)
     mean, spread = data.x_train.mean(axis=0), data.x_train.std(axis=0) + 0.1
     return (
         (data.x_train - mean) / spread,
@@ -61,7 +64,8 @@ def learner(rule, x_train, hidden=500, rate_scale=1.0, readout_rate=0.003, seed=
     The readout starts random, as in the tutorial (with a zero readout the
     backpropagated gradient of the hidden layer would be zero at first).
     """
-    init = x_train[np.random.RandomState(seed).choice(len(x_train), 1000, replace=False)]
+    n_init = min(1000, len(x_train))
+    init = x_train[np.random.RandomState(seed).choice(len(x_train), n_init, replace=False)]
     return FeedForward(
         x_train.shape[1],
         [hidden],
@@ -109,7 +113,7 @@ def measurement_probes(net, rule, sample_every=None):
     return probes
 
 
-def initial_snr(rule, data, n_samples=50000, steps=2, chunk=50):
+def initial_snr(rule, data, n_samples=50000, steps=2, chunk=50, hidden=500):
     """Gradient SNR at initialization: parameters held fixed, one estimate per image.
 
     Learning rates are scaled by 1e-9 (the parameters stay put) and estimates
@@ -125,7 +129,7 @@ def initial_snr(rule, data, n_samples=50000, steps=2, chunk=50):
     x_train, y_train = data[:2]
     n_samples = min(n_samples, len(x_train)) // chunk * chunk
     options = {"baseline_tau": 0.0005}
-    net = learner(rule, x_train, rate_scale=1e-9, readout_rate=0.0, options=options)
+    net = learner(rule, x_train, hidden, rate_scale=1e-9, readout_rate=0.0, options=options)
     DataFeed(
         x_train[:n_samples], np.eye(10)[y_train[:n_samples]], presentation_time=steps * 0.001
     ).connect(net)
@@ -148,10 +152,10 @@ def initial_snr(rule, data, n_samples=50000, steps=2, chunk=50):
     return snr_from_moments(means["rule"] / unit, stds["rule"] / unit), n_samples
 
 
-def train(rule, data, epochs, decay=0.7, sample_every=20):
+def train(rule, data, epochs, decay=0.7, sample_every=20, hidden=500):
     """Online training; accuracy, update angles and cosines per epoch."""
     x_train, y_train, x_test, y_test = data
-    net = learner(rule, x_train)
+    net = learner(rule, x_train, hidden)
     feed = DataFeed(x_train, np.eye(10)[y_train], x_test, np.eye(10)[y_test], seed=0).connect(net)
     rule_obj = net.hidden_connections[0].learning_rule
     with net:
@@ -189,8 +193,14 @@ def train(rule, data, epochs, decay=0.7, sample_every=20):
 
 
 def gui_model():
-    """A small learner fed 2000 training images, one per 20 ms, for Nengo GUI."""
-    x_train, y_train, _, _ = load(n_train=2000, n_test=10)
+    """A small learner fed 2000 training images, one per 20 ms, for Nengo GUI.
+
+    Uses the 8x8 digits when Fashion-MNIST is not installed.
+    """
+    try:
+        x_train, y_train, _, _ = load(n_train=2000, n_test=10)
+    except DatasetNotFoundError:
+        x_train, y_train, _, _ = load(n_train=1000, n_test=10, dataset="digits")
     net = learner("fa", x_train, hidden=100)
     feed = DataFeed(x_train, np.eye(10)[y_train], presentation_time=0.02).connect(net)
     feed.learning_rate = 0.001 / 0.02  # the update of one sample per presentation

@@ -5,6 +5,7 @@ import pathlib
 
 import nengo
 import numpy as np
+import pytest
 
 EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
 
@@ -51,3 +52,17 @@ def test_classify_digits_shows_the_digit_and_guess_while_learning(capsys, monkey
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2 and lines[-1].startswith("epoch 2: test accuracy")
     assert float(lines[-1].split()[-3]) > 0.9
+
+
+def test_compare_rules_measures_accuracy_alignment_and_snr():
+    example = load_example("compare_rules")
+    assert isinstance(example.model, nengo.Network)
+    data = example.load(n_train=300, n_test=100, dataset="digits")
+    result = example.train("fa", data, epochs=1, sample_every=5, hidden=40)
+    assert 0 <= result["angle"][0] <= 180 and -1 <= result["batch_cosine"][0] <= 1
+    assert result["accuracy"][0] > 0.3
+    exact = example.train("bp", data, epochs=1, sample_every=5, hidden=40)
+    assert exact["angle"][0] < 1e-3 and exact["batch_cosine"][0] == pytest.approx(1)
+    snr, n = example.initial_snr("bp", data, n_samples=200, hidden=40)
+    node_snr, _ = example.initial_snr("np", data, n_samples=200, hidden=40)
+    assert n == 200 and snr > node_snr > 0
