@@ -3,6 +3,7 @@
     python benchmarks/product.py accuracy   # 10 ReLU and 50 LIF, 200 s, 5 seeds
     python benchmarks/product.py sizes      # default rates across types and sizes
     python benchmarks/product.py cost       # steps per second, and the BLAS floor
+    python benchmarks/product.py bounds     # what exact offline optimization reaches
     python benchmarks/product.py all
 
 Accuracy protocol: train online for ``--time`` seconds of simulated time with
@@ -14,6 +15,7 @@ learning and measure the RMSE of the decoded output against x0 * x1 on a
 """
 
 import argparse
+import functools
 import multiprocessing
 import time
 import timeit
@@ -21,9 +23,10 @@ import timeit
 import nengo
 import numpy as np
 import threadpoolctl
+from scipy.optimize import minimize
 
 import nengo_fa
-from nengo_fa.networks import RULES, frozen_product_rmse, learn_product
+from nengo_fa.networks import RULES, frozen_product_rmse, learn_product, learned_rates
 from nengo_fa.rank_one import rank_one_updater
 
 NEURON_TYPES = {
@@ -174,15 +177,92 @@ def sizes_table(seeds, sim_time, processes, encoder_rate=None):
     accuracy_table(configs, RULES, seeds, sim_time, processes, encoder_rate)
 
 
+GRID = np.linspace(-1, 1, 41)
+GRID_X = np.array([(a, b) for a in GRID for b in GRID])
+GRID_Y = GRID_X[:, 0] * GRID_X[:, 1]
+
+
+def least_squares_rmse(rates):
+    """Grid RMSE of the best decoders for these rates (n_points x n_neurons)."""
+    decoders = np.linalg.lstsq(rates, GRID_Y, rcond=None)[0]
+    return float(np.sqrt(np.mean((rates @ decoders - GRID_Y) ** 2)))
+
+
+def relu_fit(encoders, bias, iterations):
+    """L-BFGS on encoders, biases and decoders of a ReLU layer, grid MSE; final RMSE."""
+    n = len(bias)
+
+    def loss(params):
+        E, b, d = params[: 2 * n].reshape(n, 2), params[2 * n : 3 * n], params[3 * n :]
+        current = GRID_X @ E.T + b
+        rates = np.maximum(current, 0)
+        residual = rates @ d - GRID_Y
+        slope = np.outer(residual, d) * (current > 0) / len(GRID_Y)
+        grad = np.concatenate(
+            [(slope.T @ GRID_X).ravel(), slope.sum(0), rates.T @ residual / len(GRID_Y)]
+        )
+        return 0.5 * np.mean(residual**2), grad
+
+    decoders = np.linalg.lstsq(np.maximum(GRID_X @ encoders.T + bias, 0), GRID_Y, rcond=None)[0]
+    start = np.concatenate([encoders.ravel(), bias, decoders])
+    result = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": iterations})
+    return float(np.sqrt(2 * result.fun))
+
+
+def bounds_job(seed, sim_time):
+    """One seed: least-squares bounds before and after online BP, and L-BFGS from its start."""
+    net = learn_product("bp", 10, seed=seed)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        initial = least_squares_rmse(learned_rates(sim, net.hidden, GRID_X))
+        encoders = sim.data[net.hidden].scaled_encoders
+        bias = sim.data[net.hidden].bias
+        sim.run(sim_time)
+        learned = least_squares_rmse(learned_rates(sim, net.hidden, GRID_X))
+        frozen = frozen_product_rmse(sim, net)
+    return initial, learned, frozen, relu_fit(encoders, bias, 20000)
+
+
+def restart_job(trial):
+    rng = np.random.RandomState(trial)
+    angles = rng.uniform(0, 2 * np.pi, 10)
+    gains = rng.uniform(100, 600, 10)
+    encoders = gains[:, None] * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return relu_fit(encoders, -gains * rng.uniform(-1.4, 1.0, 10), 5000)
+
+
+def bounds_table(seeds, sim_time, processes, restarts):
+    """What limits the 10-neuron product task: the representation or the learner."""
+    with multiprocessing.Pool(processes) as pool:
+        rows = pool.map(functools.partial(bounds_job, sim_time=sim_time), seeds, chunksize=1)
+        best = sorted(pool.map(restart_job, range(restarts), chunksize=4))
+    print(
+        f"\n10 RectifiedLinear neurons, product task, grid RMSE (41x41 over [-1, 1]^2); "
+        f"online BP for {sim_time:g} s"
+    )
+    print(
+        "| seed | best decoders, initial encoders | best decoders, encoders after BP "
+        "| BP frozen (PES decoders) | L-BFGS on grid from this seed's start |"
+    )
+    print("|---|---|---|---|---|")
+    for seed, (initial, learned, frozen, fitted) in zip(seeds, rows, strict=True):
+        print(f"| {seed} | {initial:.4f} | {learned:.4f} | {frozen:.4f} | {fitted:.4f} |")
+    print(
+        f"\nL-BFGS on the grid from {restarts} random starts (encoder angles uniform, gains "
+        f"100-600, intercepts -1.4..1): best {best[0]:.4f}, 5th percentile "
+        f"{best[len(best) // 20]:.4f}, median {best[len(best) // 2]:.4f}"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["accuracy", "sizes", "cost", "all"])
+    parser.add_argument("what", choices=["accuracy", "sizes", "cost", "bounds", "all"])
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
     parser.add_argument("--time", type=float, default=200.0, help="training time (s)")
     parser.add_argument("--sizes-time", type=float, default=60.0)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--rules", default=",".join(RULES))
     parser.add_argument("--neurons", default="RectifiedLinear:10,LIF:50")
+    parser.add_argument("--restarts", type=int, default=150, help="random starts for bounds")
     parser.add_argument(
         "--encoder-rate", type=float, default=None, help="override the default (tuning)"
     )
@@ -202,6 +282,8 @@ def main():
         )
     if args.what in ("sizes", "all"):
         sizes_table(range(min(args.seeds, 3)), args.sizes_time, args.processes, args.encoder_rate)
+    if args.what in ("bounds", "all"):
+        bounds_table(seeds, args.time, args.processes, args.restarts)
     if args.what in ("cost", "all"):
         if args.blas_threads is None:
             cost_table(steps_small=4000, steps_large=2000)
