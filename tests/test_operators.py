@@ -6,6 +6,7 @@ from nengo.builder.signal import Signal, SignalDict
 from nengo.exceptions import BuildError
 
 from nengo_fa.builder import SimOuter, SimRankOneUpdate, SimRateSlope, TransposedDotInc
+from nengo_fa.builder.operators import SimGaussianNoise
 
 
 def signal_dict(*arrays):
@@ -63,3 +64,20 @@ def test_outer():
     assert op.sets == [y] and op.reads == [u, v]
     op.make_step(signals, dt=0.001, rng=None)()
     np.testing.assert_allclose(signals[y], 0.5 * np.outer([1.0, -2.0], [0.5, 3.0, -1.0]))
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_gaussian_noise_is_seeded_by_the_simulator_rng(contiguous):
+    signals, (base,) = signal_dict(np.zeros((400, 6)))
+    noise = base if contiguous else Signal(base.initial_value[:, ::2], base=base, offset=0)
+    if not contiguous:
+        signals.init(noise)
+    op = SimGaussianNoise(noise, std=2.0)
+    samples = []
+    for seed in (3, 3, 4):
+        op.make_step(signals, dt=0.001, rng=np.random.RandomState(seed))()
+        samples.append(signals[noise].copy())
+    np.testing.assert_array_equal(samples[0], samples[1])
+    assert not np.allclose(samples[0], samples[2])
+    assert np.std(samples[0]) == pytest.approx(2.0, rel=0.1)
+    assert abs(np.mean(samples[0])) < 0.2
