@@ -135,16 +135,34 @@ def frozen_product_rmse(sim, net, points=41):
     return float(np.sqrt(np.mean((output - x[:, 0] * x[:, 1]) ** 2)))
 
 
+def current_for_rate(neuron_type, rates, low=-1e3, high=1e3, iterations=80):
+    """Input currents at which ``neuron_type``'s rate curve reaches ``rates`` (bisection).
+
+    The rate curve (`.rate_curve`) must increase with the current.
+    """
+    rates = np.asarray(rates, dtype=float)
+    low, high = np.full(rates.shape, float(low)), np.full(rates.shape, float(high))
+    for _ in range(iterations):
+        middle = 0.5 * (low + high)
+        above = rate_curve(neuron_type, middle) >= rates
+        high = np.where(above, middle, high)
+        low = np.where(above, low, middle)
+    return 0.5 * (low + high)
+
+
 def data_init(neuron_type, inputs, n_neurons, rng, active=(0.2, 0.8), max_rates=(150, 250)):
     """Encoders, gains, biases and radius fitted to a sample of an ensemble's inputs.
 
     Encoders are random unit vectors. The radius is the RMS norm of
-    ``inputs`` (n_samples x dimensions). Each neuron's gain and bias (from
-    ``neuron_type.gain_bias``) put its firing threshold where a fraction
-    ``U(*active)`` of the samples drive it, and give it a firing rate drawn
-    from ``U(*max_rates)`` (Hz) at the 99th percentile of its input. So every
-    neuron responds within the inputs' real range, whatever their dimension
-    or distribution. Returns ``(encoders, gain, bias, radius)``.
+    ``inputs`` (n_samples x dimensions). Each neuron's gain and bias put its
+    threshold where a fraction ``U(*active)`` of the samples drive it beyond
+    it, and give it a firing rate drawn from ``U(*max_rates)`` (Hz) at the
+    99th percentile of its input. The threshold current is where the rate
+    curve leaves zero (`nengo.RectifiedLinear`, `nengo.LIF`, `nengo.Tanh`), or
+    where it reaches a tenth of the neuron's top rate for curves that are
+    never zero (`nengo.Sigmoid`). So every neuron responds within the inputs'
+    real range, whatever their dimension or distribution. Returns
+    ``(encoders, gain, bias, radius)``.
     """
     inputs = np.asarray(inputs, dtype=float)
     radius = float(np.sqrt(np.mean(np.sum(inputs**2, axis=1))))
@@ -155,12 +173,15 @@ def data_init(neuron_type, inputs, n_neurons, rng, active=(0.2, 0.8), max_rates=
     fractions = rng.uniform(*active, size=n_neurons)
     thresholds = np.array([np.quantile(projections[:, i], 1 - f) for i, f in enumerate(fractions)])
     spread = np.maximum(np.quantile(projections, 0.99, axis=0) - thresholds, 1e-12)
-    # u = (p - threshold) / spread has its threshold at 0 and the top at 1
-    unit_gain, unit_bias = neuron_type.gain_bias(
-        rng.uniform(*max_rates, size=n_neurons), np.zeros(n_neurons)
-    )
-    gain = unit_gain / spread
-    return encoders, gain, unit_bias - gain * thresholds, radius
+    tops = rng.uniform(*max_rates, size=n_neurons)
+    # curves with a threshold are exactly zero (or negative) well below it;
+    # far enough out, a sigmoid's rate would underflow to zero as well
+    floor = float(rate_curve(neuron_type, np.array([-10.0]))[0])
+    threshold_rate = np.zeros(n_neurons) if floor <= 0 else 0.1 * tops
+    # the rate leaves 0 just above the threshold current: aim at a tiny positive rate
+    low_current = current_for_rate(neuron_type, np.maximum(threshold_rate, 1e-9))
+    gain = (current_for_rate(neuron_type, tops) - low_current) / spread
+    return encoders, gain, low_current - gain * thresholds, radius
 
 
 def _per_layer(value, n_layers, name):

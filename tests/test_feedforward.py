@@ -6,7 +6,14 @@ import pytest
 
 import nengo_fa
 from nengo_fa.derivatives import rate_curve
-from nengo_fa.networks import DEEP_RULES, DataFeed, FeedForward, data_init, learned_weights
+from nengo_fa.networks import (
+    DEEP_RULES,
+    DataFeed,
+    FeedForward,
+    current_for_rate,
+    data_init,
+    learned_weights,
+)
 from nengo_fa.reference import ReferenceLearner
 
 N_IN, HIDDEN, N_OUT = 12, (16, 9), 3
@@ -121,18 +128,31 @@ def test_wiring_per_rule():
         FeedForward(N_IN, HIDDEN, N_OUT, learning_rate=[1.0, 2.0, 3.0])
 
 
-@pytest.mark.parametrize("neuron_type", [nengo.RectifiedLinear(), nengo.LIFRate(), nengo.Tanh()])
+@pytest.mark.parametrize(
+    "neuron_type", [nengo.RectifiedLinear(), nengo.LIFRate(), nengo.Tanh(), nengo.Sigmoid()]
+)
 def test_data_init_places_thresholds_inside_the_inputs(neuron_type):
     rng = np.random.RandomState(4)
     inputs = np.abs(rng.standard_normal((2000, 30))) * 5
     encoders, gain, bias, radius = data_init(neuron_type, inputs, 300, rng)
     np.testing.assert_allclose(np.linalg.norm(encoders, axis=1), 1)
     assert radius == pytest.approx(np.sqrt(np.mean(np.sum(inputs**2, axis=1))))
+    assert np.all(gain > 0)
     rates = rate_curve(neuron_type, (inputs @ encoders.T / radius) * gain + bias)
-    active = (rates > 1e-6 * rates.max()).mean(axis=0)
-    assert 0.18 < active.min() and active.max() < 0.82
     top = np.quantile(rates, 0.99, axis=0)
-    assert np.all((top > 140) & (top < 260))
+    assert np.all((top > 149) & (top < 251))
+    # above threshold: firing (ReLU, LIF, tanh) or above a tenth of the top rate (sigmoid)
+    threshold = 0.1 * top if isinstance(neuron_type, nengo.Sigmoid) else 1e-6 * top
+    active = (rates > threshold).mean(axis=0)
+    assert 0.18 < active.min() and active.max() < 0.82
+
+
+def test_current_for_rate_inverts_the_rate_curve():
+    for neuron_type in (nengo.LIFRate(), nengo.Sigmoid(), nengo.RectifiedLinear()):
+        currents = current_for_rate(neuron_type, np.array([20.0, 100.0, 300.0]))
+        np.testing.assert_allclose(
+            rate_curve(neuron_type, currents), [20.0, 100.0, 300.0], rtol=1e-6
+        )
 
 
 def test_data_feed_trains_in_shuffled_epochs_and_tests_frozen():
