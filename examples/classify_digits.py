@@ -39,8 +39,7 @@ class DigitDisplay:
         shades = 255 - (255 * (image - low) / (high - low + 1e-12)).astype(int)
         rows, cols = self.shape
         cells = "".join(
-            f'<rect x="{j}" y="{i}" width="1" height="1" '
-            f'fill="rgb({shade},{shade},{shade})"/>'
+            f'<rect x="{j}" y="{i}" width="1" height="1" fill="rgb({shade},{shade},{shade})"/>'
             for (i, j), shade in zip(np.ndindex(rows, cols), shades, strict=True)
         )
         guess, label = int(np.argmax(output)), int(np.argmax(target))
