@@ -258,8 +258,7 @@ def main():
     if traces:
         every = results[next(r for r in rules if r != "bp")]["angle_every"]
         samples = np.arange(len(next(iter(traces.values())))) * every
-        fig = plots.angle_over_time(samples, traces)
-        fig.axes[0].set_xlabel("training samples")
+        fig = plots.angle_over_time(samples, traces, xlabel="training samples")
         fig.savefig(out / "compare_rules_angles.png", dpi=110)
 
     print(f"\n784-500-10 sigmoid, Fashion-MNIST, {args.train} train / {args.test} test images")

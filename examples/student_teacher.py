@@ -298,19 +298,22 @@ model = build_model("fa")
 
 
 def student_teacher_figure(alpha, params, title):
-    """`nengo_fa.plots.student_teacher` against alpha, with compact legends for K = M = 5."""
+    """`nengo_fa.plots.student_teacher` against alpha, with panel titles for K = M = 5."""
     from nengo_fa import plots
 
-    fig = plots.student_teacher(alpha, params["R"], params["Q"], params["F"], params["eps_g"])
+    fig = plots.student_teacher(
+        alpha,
+        params["R"],
+        params["Q"],
+        params["F"],
+        params["eps_g"],
+        xlabel=r"$\alpha$ = steps / N",
+    )
     fig.set_size_inches(10, 6.5)
-    ax_r, ax_q, ax_f, ax_eps = fig.axes
-    ax_r.get_legend().remove()  # K * M entries: one line per (i, n) instead
+    ax_r, ax_q, ax_f, _ = fig.axes
     ax_r.set_title(r"$R_{in}$, one line per (i, n)", fontsize="medium")
-    ax_q.get_legend().remove()
     ax_q.set_title(r"$Q_{ik}$: diagonal solid, off-diagonal dashed", fontsize="medium")
     ax_f.set_ylabel(r"F = cos($\mathbf{v}$, $\mathbf{b}$)")
-    for ax in (ax_f, ax_eps):
-        ax.set_xlabel(r"$\alpha$ = steps / N")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -55,7 +55,7 @@ def learning_curves(curves, ax=None, xlabel="samples", ylabel="running accuracy"
     return fig
 
 
-def angle_over_time(times, angles, ax=None):
+def angle_over_time(times, angles, ax=None, xlabel="time (s)"):
     """Plot angles (degrees) against time, with a dashed line at 90 degrees.
 
     Parameters
@@ -65,6 +65,7 @@ def angle_over_time(times, angles, ax=None):
         Label -> angles in degrees, shape ``(n_times,)``, e.g. from
         `nengo_fa.metrics.angle_degrees` with ``axis=0``.
     ax : matplotlib.axes.Axes, optional
+    xlabel : str
 
     Returns
     -------
@@ -74,7 +75,7 @@ def angle_over_time(times, angles, ax=None):
     for label, angle in angles.items():
         ax.plot(times, angle, label=label)
     ax.axhline(90, color="gray", linestyle="--", linewidth=1)
-    ax.set_xlabel("time (s)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("angle (degrees)")
     ax.legend()
     return fig
@@ -252,13 +253,14 @@ def confusion(matrix, class_names=None, ax=None, normalize=True):
     return fig
 
 
-def student_teacher(times, R, Q, F, eps_g):
+def student_teacher(times, R, Q, F, eps_g, xlabel="time (s)"):
     """Four panels of student-teacher order parameters over time.
 
     Panels: the student-teacher overlaps :math:`R_{in}`; the student
     self-overlaps :math:`Q_{ik}` (diagonal solid, off-diagonal dashed); the
     overlap :math:`F` of the second-layer weights with the feedback vector; and
-    the generalization error on a log scale. Indices in the legends count from 1.
+    the generalization error on a log scale. Indices in the legends count from 1;
+    a panel with more than ten curves gets no legend.
 
     Parameters
     ----------
@@ -267,6 +269,7 @@ def student_teacher(times, R, Q, F, eps_g):
     Q : array_like, shape (n_times, K, K)
     F : array_like, shape (n_times,)
     eps_g : array_like, shape (n_times,)
+    xlabel : str
 
     Returns
     -------
@@ -289,8 +292,9 @@ def student_teacher(times, R, Q, F, eps_g):
     for ax, ylabel in [(ax_r, "R"), (ax_q, "Q"), (ax_f, "F"), (ax_eps, r"$\epsilon_g$")]:
         ax.set_ylabel(ylabel)
     for ax in (ax_r, ax_q):
-        ax.legend(fontsize="small")
+        if len(ax.lines) <= 10:
+            ax.legend(fontsize="small")
     for ax in (ax_f, ax_eps):
-        ax.set_xlabel("time (s)")
+        ax.set_xlabel(xlabel)
     fig.tight_layout()
     return fig
