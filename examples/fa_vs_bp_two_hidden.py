@@ -33,7 +33,7 @@ from nengo_fa.datasets import (
     load_fashion_mnist,
 )
 from nengo_fa.metrics import running_accuracy
-from nengo_fa.networks import DataFeed, FeedForward, learned_rates
+from nengo_fa.networks import DataFeed, FeedForward, learned_encoders, learned_rates
 
 HIDDEN = (200, 100)
 #: Encoder learning rate (kappa, 1/s) per rule for one image per step, PES rate of the
@@ -113,11 +113,6 @@ def build_model(n_train=1000, n_test=200, seed=0, angle_every=0.01):
     return model
 
 
-def current_encoders(sim, ens):
-    """The scaled encoders of ``ens`` in ``sim`` now (learned), a copy."""
-    return sim.signals[sim.model.sig[ens]["encoders"]].copy()
-
-
 def train(net, data, epochs, tsne_samples=1000):
     """Train epoch by epoch, testing with learning frozen after each; return the results.
 
@@ -148,7 +143,7 @@ def train(net, data, epochs, tsne_samples=1000):
                 f"  {net.label}: epoch {epoch + 1} test accuracy {result['test'][-1]:.4f}",
                 flush=True,
             )
-        result["encoders"] = current_encoders(sim, net.layers[0])
+        result["encoders"] = learned_encoders(sim, net.layers[0])[0]
         activities, result["hidden"] = x_test[:tsne_samples], []
         for ens in net.layers:
             activities = learned_rates(sim, ens, activities)

@@ -85,15 +85,23 @@ def learn_product(
     return net
 
 
+def learned_encoders(sim, ens):
+    """Copies of the scaled encoders and biases of ``ens`` in ``sim`` now (as learned).
+
+    ``sim.data[ens]`` keeps the values the ensemble was built with.
+    """
+    encoders = sim.signals[sim.model.sig[ens]["encoders"]].copy()
+    return encoders, sim.signals[sim.model.sig[ens.neurons]["bias"]].copy()
+
+
 def learned_rates(sim, ens, x):
     """Rates (Hz) of ``ens`` for decoded inputs ``x`` (n_points x dims) right now.
 
-    Uses the ensemble's current (learned) scaled encoders and biases in
-    ``sim`` and the rate approximation of its neuron type, as if learning
-    were frozen and each input held until the neurons settled.
+    Uses the ensemble's `learned_encoders` and the rate approximation of its
+    neuron type, as if learning were frozen and each input held until the
+    neurons settled.
     """
-    encoders = sim.signals[sim.model.sig[ens]["encoders"]]
-    bias = sim.signals[sim.model.sig[ens.neurons]["bias"]]
+    encoders, bias = learned_encoders(sim, ens)
     current = np.atleast_2d(x) @ encoders.T + bias
     return rate_curve(ens.neuron_type, current)
 

@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 
 import nengo_fa
-from nengo_fa.networks import frozen_output, frozen_product_rmse, learn_product, learned_rates
+from nengo_fa.networks import (
+    frozen_output,
+    frozen_product_rmse,
+    learn_product,
+    learned_encoders,
+    learned_rates,
+)
 
 
 def test_frozen_output_matches_simulated_rate_network():
@@ -48,3 +54,15 @@ def test_backprop_beats_pes_only_on_the_grid():
             rmse[rule] = frozen_product_rmse(sim, net)
     assert before == pytest.approx(np.sqrt(np.mean(np.linspace(-1, 1, 41) ** 2) ** 2))
     assert rmse["bp"] < 0.85 * rmse["pes"], rmse
+
+
+def test_learned_encoders_are_current_copies():
+    net = learn_product("bp", n_neurons=8, seed=2)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        sim.run(0.5)
+        encoders, bias = learned_encoders(sim, net.hidden)
+        assert not np.allclose(encoders, sim.data[net.hidden].scaled_encoders)
+        np.testing.assert_array_equal(encoders, sim.signals[sim.model.sig[net.hidden]["encoders"]])
+        encoders[...] = 0
+        assert np.any(sim.signals[sim.model.sig[net.hidden]["encoders"]] != 0)
+        assert bias.shape == (8,)
