@@ -172,7 +172,7 @@ def set_weights(net, weights, inputs):
         inputs = inputs @ weight.T
 
 
-def textbook_learning_rates(sim, net, rule, eta):
+def textbook_learning_rates(params, net, rule, eta):
     """Per-layer kappa giving each hidden layer the SGD step ``eta`` of the textbook rule.
 
     A layer's update is ``-C delta x^T / r^2`` with ``C = kappa * base_step_size``
@@ -187,7 +187,7 @@ def textbook_learning_rates(sim, net, rule, eta):
     n_output = net.output.size_in
     rates, rho_next = [None] * len(net.layers), None
     for k in reversed(range(len(net.layers))):
-        data = sim.data[net.hidden_connections[k].learning_rule]
+        data = params[net.hidden_connections[k].learning_rule]
         if rule == "bp":
             rho = 1.0
         elif rule == "dfa" or k == len(net.layers) - 1:
@@ -234,9 +234,10 @@ def _make_learner(rule, n_input, hidden, n_output, eta, weights, inputs, seed, r
             label=LABELS[rule],
         )
     set_weights(net, weights, inputs)
-    if rates is None:
-        with nengo.Simulator(net, progress_bar=False) as sim:
-            rates = textbook_learning_rates(sim, net, rule, eta)
+    if rates is None:  # a bare build, not nengo.Simulator: Nengo GUI replaces that
+        built = nengo.builder.Model(dt=0.001)
+        built.build(net)
+        rates = textbook_learning_rates(built.params, net, rule, eta)
         return _make_learner(rule, n_input, hidden, n_output, eta, weights, inputs, seed, rates)
     net.kappas = rates
     return net
@@ -292,7 +293,8 @@ def build_model(
                         nengo.Probe(c.learning_rule, "update_angle", sample_every=angle_every)
                         for c in net.hidden_connections
                     ]
-    model.M, model.weights = target_map, weights
+    # a tuple: Nengo GUI names the items of list attributes, and arrays are unhashable
+    model.M, model.weights = target_map, tuple(weights)
     return model
 
 
