@@ -33,7 +33,7 @@ import nengo
 import numpy as np
 
 import nengo_fa
-from nengo_fa.datasets import load_digits, load_fashion_mnist
+from nengo_fa.datasets import load_standardized
 from nengo_fa.metrics import confusion_matrix, running_accuracy
 from nengo_fa.networks import DataFeed, FeedForward
 from nengo_fa.reference import ReferenceLearner
@@ -64,12 +64,6 @@ SPIKING_NETWORKS = {
     ("784-500-500-10", "DFA"): ([500, 500], "dfa", 30.0, 1, 1.0),
 }
 READOUT_RATE = {"rate": 0.003, "digits": 0.01, "spiking": 0.003, "throughput": 0.003}
-
-
-def standardize(train, *others, floor=0.1):
-    """Scale each input dimension to zero mean and unit spread over ``train``."""
-    mean, spread = train.mean(axis=0), train.std(axis=0) + floor
-    return [(x - mean) / spread for x in (train, *others)]
 
 
 def one_hot(labels, n=10):
@@ -164,9 +158,7 @@ def print_table(results, title):
 
 
 def fashion(args, n_train=None, n_test=None):
-    data = load_fashion_mnist(path=args.data, n_train=n_train, n_test=n_test)
-    x_train, x_test = standardize(data.x_train.astype(float), data.x_test.astype(float))
-    return x_train, data.y_train, x_test, data.y_test
+    return load_standardized("fashion-mnist", n_train, n_test, path=args.data)
 
 
 def run_rate(args, networks, data):
@@ -275,11 +267,9 @@ def main():
             results, "Fashion-MNIST, rate mode (RectifiedLinear), 60000 train / 10000 test"
         )
     elif args.what == "digits":
-        digits = load_digits()
-        x_train, x_test = standardize(digits.x_train, digits.x_test)
-        data = (x_train, digits.y_train, x_test, digits.y_test)
+        data = load_standardized("digits")
         results = run_rate(args, DIGITS_NETWORKS, data)
-        print_table(results, f"8x8 digits, rate mode, {len(x_train)} train / {len(x_test)} test")
+        print_table(results, f"8x8 digits, rate mode, {len(data[0])} train / {len(data[2])} test")
     elif args.what == "spiking":
         results = run_spiking(args)
         print_table(

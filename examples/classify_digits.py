@@ -15,7 +15,7 @@ import argparse
 import nengo
 import numpy as np
 
-from nengo_fa.datasets import load_digits
+from nengo_fa.datasets import load_standardized
 from nengo_fa.networks import DataFeed, FeedForward
 
 #: Encoder learning rate per rule for one image per learning step.
@@ -52,10 +52,8 @@ class DigitDisplay:
 
 def build_model(rule="fa", hidden=(100,), presentation_time=0.05, seed=0):
     """The learner, fed the training digits, with a display node; attributes as `FeedForward`."""
-    data = load_digits(seed=seed)
-    mean, spread = data.x_train.mean(axis=0), data.x_train.std(axis=0) + 0.1
-    x_train, x_test = (data.x_train - mean) / spread, (data.x_test - mean) / spread
-    targets, test_targets = np.eye(10)[data.y_train], np.eye(10)[data.y_test]
+    x_train, y_train, x_test, y_test = load_standardized("digits", seed=seed)
+    targets, test_targets = np.eye(10)[y_train], np.eye(10)[y_test]
     net = FeedForward(
         64,
         hidden,

@@ -29,7 +29,7 @@ import time
 import nengo
 import numpy as np
 
-from nengo_fa.datasets import DatasetNotFoundError, load_digits, load_fashion_mnist
+from nengo_fa.datasets import DatasetNotFoundError, load_standardized
 from nengo_fa.metrics import cosine_similarity, snr_from_moments
 from nengo_fa.networks import DataFeed, FeedForward
 
@@ -49,17 +49,7 @@ RULES = {
 
 def load(n_train, n_test, dataset="fashion-mnist"):
     """Fashion-MNIST (or the 8x8 ``"digits"``), standardized with the training statistics."""
-    if dataset == "digits":
-        data = load_digits(n_train=n_train, n_test=n_test)
-    else:
-        data = load_fashion_mnist(n_train=n_train, n_test=n_test)
-    mean, spread = data.x_train.mean(axis=0), data.x_train.std(axis=0) + 0.1
-    return (
-        (data.x_train - mean) / spread,
-        data.y_train,
-        (data.x_test - mean) / spread,
-        data.y_test,
-    )
+    return load_standardized(dataset, n_train, n_test)
 
 
 def learner(rule, x_train, hidden=500, rate_scale=1.0, readout_rate=0.003, seed=0, options=None):

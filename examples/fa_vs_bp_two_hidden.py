@@ -26,13 +26,8 @@ import time
 import nengo
 import numpy as np
 
-from nengo_fa.datasets import (
-    FASHION_MNIST_CLASSES,
-    DatasetNotFoundError,
-    load_digits,
-    load_fashion_mnist,
-)
-from nengo_fa.metrics import running_accuracy
+from nengo_fa.datasets import FASHION_MNIST_CLASSES, DatasetNotFoundError, load_standardized
+from nengo_fa.metrics import moving_average, running_accuracy, tail_mean
 from nengo_fa.networks import DataFeed, FeedForward, learned_encoders, learned_rates
 
 HIDDEN = (200, 100)
@@ -45,18 +40,8 @@ LABELS = {"bp": "BP", "fa": "FA"}
 
 
 def load_data(n_train=None, n_test=None, dataset="fashion-mnist"):
-    """Fashion-MNIST (or the 8x8 ``"digits"``), pixels standardized with the training set's."""
-    if dataset == "digits":
-        data = load_digits(n_train=n_train, n_test=n_test)
-    else:
-        data = load_fashion_mnist(n_train=n_train, n_test=n_test)
-    mean, spread = data.x_train.mean(axis=0), data.x_train.std(axis=0) + 0.1
-    return (
-        (data.x_train - mean) / spread,
-        data.y_train,
-        (data.x_test - mean) / spread,
-        data.y_test,
-    )
+    """Fashion-MNIST (or the 8x8 ``"digits"``), standardized with the training statistics."""
+    return load_standardized(dataset, n_train, n_test)
 
 
 def build_learner(rule, data, seed=0, angle_every=None, init_samples=2000):
@@ -152,22 +137,6 @@ def train(net, data, epochs, tsne_samples=1000):
     result["angles"] = [np.concatenate(a) for a in result["angles"]]
     result["wall"] = time.perf_counter() - start
     return result
-
-
-def moving_average(values, window):
-    """Mean of each ``window`` consecutive values, ignoring NaNs ('valid' length)."""
-    values = np.asarray(values, dtype=float)
-    finite = np.isfinite(values)
-    sums = np.convolve(np.where(finite, values, 0.0), np.ones(window), "valid")
-    counts = np.convolve(finite.astype(float), np.ones(window), "valid")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / counts, np.nan)
-
-
-def last_fraction_mean(values, fraction=0.1):
-    """Mean (NaNs ignored) of the last ``fraction`` of ``values``."""
-    values = np.asarray(values, dtype=float)
-    return float(np.nanmean(values[-max(1, int(round(fraction * len(values)))) :]))
 
 
 model = build_model()
@@ -296,7 +265,7 @@ def main():
         cells = "".join(f" {a:.4f} |" for a in r["test"])
         train_acc = np.mean(r["correct"][-n_train:])
         if r["angles"]:
-            angle_cells = " | ".join(f"{last_fraction_mean(a):.1f}" for a in r["angles"])
+            angle_cells = " | ".join(f"{tail_mean(a):.1f}" for a in r["angles"])
         else:
             angle_cells = "- (the reference) | - (the reference)"
         print(f"| {LABELS[rule]} |{cells} {train_acc:.4f} | {angle_cells} | {r['wall']:.0f} |")

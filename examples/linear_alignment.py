@@ -44,6 +44,7 @@ import nengo
 import numpy as np
 
 import nengo_fa
+from nengo_fa.metrics import moving_average, tail_mean
 from nengo_fa.networks import FeedForward, learned_rates, learned_weights
 
 #: SGD step per sample and scale of the initial hidden weights.
@@ -320,22 +321,6 @@ def hidden_sizes(model):
     return [ens.n_neurons for ens in first.layers]
 
 
-def moving_average(values, window):
-    """Mean of each ``window`` consecutive values, ignoring NaNs ('valid' length)."""
-    values = np.asarray(values, dtype=float)
-    finite = np.isfinite(values)
-    sums = np.convolve(np.where(finite, values, 0.0), np.ones(window), "valid")
-    counts = np.convolve(finite.astype(float), np.ones(window), "valid")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / counts, np.nan)
-
-
-def last_fraction_mean(values, fraction=0.1):
-    """Mean (NaNs ignored) of the last ``fraction`` of ``values``."""
-    values = np.asarray(values, dtype=float)
-    return float(np.nanmean(values[-max(1, int(round(fraction * len(values)))) :]))
-
-
 model = build_model()
 
 
@@ -353,7 +338,7 @@ def run_seed(rules, args, seed):
         sim.run_steps(args.steps)
         return {
             rule: [expected_loss(sim, learner, net.M)]
-            + [last_fraction_mean(sim.data[p]) for p in learner.angle_probes]
+            + [tail_mean(sim.data[p]) for p in learner.angle_probes]
             for rule, learner in net.learners.items()
         }
 
@@ -459,7 +444,7 @@ def main():
     tenth = len(checkpoints) // 10
     for rule, values in losses.items():
         n_layers = len(learners[rule].layers)
-        last = [last_fraction_mean(angles[rule, k]) for k in range(n_layers)]
+        last = [tail_mean(angles[rule, k]) for k in range(n_layers)]
         first = [
             float(np.nanmean(angles[rule, k][: max(1, len(angles[rule, k]) // 10)]))
             for k in range(n_layers)

@@ -50,6 +50,8 @@ __all__ = [
     "load_fashion_mnist",
     "load_mnist",
     "read_idx",
+    "load_standardized",
+    "standardize",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -554,3 +556,29 @@ def load_digits(test_size=0.25, seed=0, flatten=True, n_train=None, n_test=None)
     x_train, y_train = _first(x_train, n_train, "n_train"), _first(y_train, n_train, "n_train")
     x_test, y_test = _first(x_test, n_test, "n_test"), _first(y_test, n_test, "n_test")
     return Dataset(x_train, y_train, x_test, y_test, MNIST_CLASSES, "digits")
+
+
+def standardize(train, *others, floor=0.1):
+    """Scale every input dimension by the training set's mean and spread.
+
+    Returns ``[(x - mean) / (std + floor) for x in (train, *others)]``, with the
+    mean and standard deviation of ``train``; ``floor`` keeps nearly constant
+    pixels (the borders of the images) from being blown up.
+    """
+    train = np.asarray(train, dtype=float)
+    mean, spread = train.mean(axis=0), train.std(axis=0) + floor
+    return [(np.asarray(x, dtype=float) - mean) / spread for x in (train, *others)]
+
+
+def load_standardized(name, n_train=None, n_test=None, **kwargs):
+    """``(x_train, y_train, x_test, y_test)`` of a dataset, inputs `standardize`d.
+
+    ``name`` is ``"fashion-mnist"``, ``"mnist"`` or ``"digits"``; the other
+    arguments go to its loader.
+    """
+    loaders = {"fashion-mnist": load_fashion_mnist, "mnist": load_mnist, "digits": load_digits}
+    if name not in loaders:
+        raise ValueError(f"dataset must be one of {sorted(loaders)}, got {name!r}")
+    data = loaders[name](n_train=n_train, n_test=n_test, **kwargs)
+    x_train, x_test = standardize(data.x_train, data.x_test)
+    return x_train, data.y_train, x_test, data.y_test

@@ -20,6 +20,8 @@ __all__ = [
     "norm_ratio",
     "overlaps",
     "running_accuracy",
+    "moving_average",
+    "tail_mean",
     "soft_committee_generalization_error",
 ]
 
@@ -281,3 +283,22 @@ def soft_committee_generalization_error(Q, R, T, v=None, w=None):
     teacher_teacher = v @ _erf_correlation(T, t, t) @ v
     student_teacher = w @ _erf_correlation(R, q, t) @ v
     return float(0.5 * (student_student + teacher_teacher - 2 * student_teacher))
+
+
+def moving_average(values, window):
+    """Mean of every ``window`` consecutive values, NaNs ignored (``'valid'`` length).
+
+    A window of only NaNs gives NaN.
+    """
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    sums = np.convolve(np.where(finite, values, 0.0), np.ones(window), "valid")
+    counts = np.convolve(finite.astype(float), np.ones(window), "valid")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / counts, np.nan)
+
+
+def tail_mean(values, fraction=0.1):
+    """Mean (NaNs ignored) of the last ``fraction`` of ``values`` (at least one value)."""
+    values = np.asarray(values, dtype=float)
+    return float(np.nanmean(values[-max(1, int(round(fraction * len(values)))) :]))

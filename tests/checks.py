@@ -1,6 +1,19 @@
-"""Assertions shared by the tests."""
+"""Helpers shared by the tests."""
+
+import importlib.util
+import pathlib
 
 import numpy as np
+
+EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
+
+
+def load_example(name):
+    """Import ``examples/<name>.py`` as Nengo GUI does: a module defining ``model``."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def assert_applied_in_place(probed, initial, *deltas):

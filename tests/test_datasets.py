@@ -536,3 +536,20 @@ def test_real_debian_fashion_mnist(monkeypatch):
     assert dataset.x_train.min() == 0 and dataset.x_train.max() == 1
     np.testing.assert_array_equal(np.bincount(dataset.y_train), np.full(10, 6000))
     np.testing.assert_array_equal(np.bincount(dataset.y_test), np.full(10, 1000))
+
+
+def test_standardize_uses_the_training_statistics():
+    train = np.array([[0.0, 1.0], [2.0, 1.0]])
+    scaled_train, scaled_test = datasets.standardize(train, np.array([[1.0, 3.0]]))
+    np.testing.assert_allclose(scaled_train, [[-1 / 1.1, 0.0], [1 / 1.1, 0.0]])
+    np.testing.assert_allclose(scaled_test, [[0.0, 2 / 0.1]])
+
+
+def test_load_standardized_digits():
+    pytest.importorskip("sklearn")
+    x_train, y_train, x_test, y_test = datasets.load_standardized("digits", n_train=300, n_test=50)
+    assert x_train.shape == (300, 64) and x_test.shape == (50, 64)
+    np.testing.assert_allclose(x_train.mean(axis=0), 0, atol=1e-12)
+    assert y_train.dtype == np.int64
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        datasets.load_standardized("cifar")

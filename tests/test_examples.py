@@ -1,20 +1,9 @@
 """The examples load (as Nengo GUI loads them: a module defining ``model``) and run as scripts."""
 
-import importlib.util
-import pathlib
-
 import nengo
 import numpy as np
 import pytest
-
-EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from checks import load_example
 
 
 def test_learn_product_defines_model_and_runs_as_script(tmp_path, monkeypatch):

@@ -9,11 +9,13 @@ from nengo_fa.metrics import (
     confusion_matrix,
     cosine_similarity,
     gradient_snr,
+    moving_average,
     norm_ratio,
     overlaps,
     running_accuracy,
     snr_from_moments,
     soft_committee_generalization_error,
+    tail_mean,
 )
 
 
@@ -190,3 +192,11 @@ def test_snr_from_moments_matches_gradient_snr():
     assert snr_from_moments(samples.mean(0), samples.std(0)) == pytest.approx(
         gradient_snr(samples)
     )
+
+
+def test_moving_average_ignores_nans_and_tail_mean():
+    values = np.array([1.0, np.nan, 3.0, 5.0])
+    np.testing.assert_allclose(moving_average(values, 2), [1.0, 3.0, 4.0])
+    assert np.isnan(moving_average([np.nan, np.nan, 1.0], 2)[0])
+    assert tail_mean(np.arange(10.0), 0.2) == 8.5
+    assert tail_mean([np.nan, 2.0, 4.0], 0.7) == 3.0
