@@ -78,14 +78,21 @@ from nengo.params import BoolParam, Default, IntParam, NumberParam, Parameter
 METRICS = ("backprop_local_error", "update_angle", "feedback_angle", "feedback_norm_ratio")
 
 
+def as_list(rules):
+    """A connection's ``learning_rule`` or ``learning_rule_type`` as a list.
+
+    Nengo allows one, a list, a dict or None.
+    """
+    if rules is None:
+        return []
+    if isinstance(rules, dict):
+        return list(rules.values())
+    return list(rules) if isinstance(rules, (list, tuple)) else [rules]
+
+
 def encoder_rules_on(conn):
     """The nengo-fa encoder rule types on connection ``conn`` (a list, maybe empty)."""
-    rule_types = conn.learning_rule_type
-    if isinstance(rule_types, dict):
-        rule_types = list(rule_types.values())
-    elif not isinstance(rule_types, (list, tuple)):
-        rule_types = [rule_types]
-    return [r for r in rule_types if isinstance(r, EncoderRule)]
+    return [r for r in as_list(conn.learning_rule_type) if isinstance(r, EncoderRule)]
 
 
 def chained_error_size(downstream):
@@ -159,9 +166,16 @@ class EncoderRule(LearningRuleType):
     downstream = ConnectionParam("downstream", default=None, optional=True, readonly=True)
     reference = ConnectionParam("reference", default=None, optional=True, readonly=True)
 
+    #: What a subclass needs when neither ``downstream`` nor ``error_size`` is given.
+    _needs = "the downstream connection to send the error back through"
+
     def __init__(
         self, learning_rate, learn_bias, downstream=None, error_size=None, reference=None
     ):
+        if downstream is None and error_size is None:
+            raise ValidationError(
+                f"{type(self).__name__} needs {self._needs}", attr="downstream", obj=self
+            )
         self.downstream = downstream
         self.reference = reference if reference is not None else downstream
         if downstream is not None:
@@ -226,12 +240,6 @@ class BackpropEncoder(EncoderRule):
     """
 
     def __init__(self, downstream, learning_rate=Default, learn_bias=Default):
-        if downstream is None:
-            raise ValidationError(
-                "BackpropEncoder needs the downstream connection to send the error back through",
-                attr="downstream",
-                obj=self,
-            )
         super().__init__(learning_rate, learn_bias, downstream=downstream)
 
 
@@ -389,7 +397,9 @@ class KolenPollack(EncoderRule):
     feedback : Distribution or (n_neurons, error size) array_like, optional
         Initial :math:`B` before scaling.
     weight_decay : float, optional
-        :math:`\lambda`, in 1/s.
+        :math:`\lambda`, in 1/s. The decay accompanies learning: it acts only
+        on steps with a nonzero error, so gating the error to zero freezes
+        :math:`B` and the forward weights too.
     learn_bias : bool, optional
     """
 
@@ -463,7 +473,9 @@ class NodePerturbation(EncoderRule):
     noise : float, optional
         :math:`\nu`, the noise standard deviation in units of :math:`s_J`.
     baseline_tau : float, optional
-        Time constant (s) of the running baseline.
+        Time constant (s) of the running baseline. The noise is off on the
+        step after an error of exactly zero (learning gated off), and the
+        baseline restarts at the noise-free loss when learning resumes.
     learn_bias : bool, optional
     reference : nengo.Connection, optional
         Only for the comparison with backpropagation (``backprop_local_error``
@@ -473,6 +485,7 @@ class NodePerturbation(EncoderRule):
 
     probeable = ("error", "local_error", "delta", "bias_delta", "scaled_encoders", "bias")
     probeable += ("noise", "baseline", "backprop_local_error", "update_angle")
+    _needs = "error_size, the size of the error connected to it"
     noise = NumberParam("noise", low=0, low_open=True, default=0.1, readonly=True)
     baseline_tau = NumberParam("baseline_tau", low=0, low_open=True, default=0.1, readonly=True)
 

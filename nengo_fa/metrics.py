@@ -288,9 +288,14 @@ def soft_committee_generalization_error(Q, R, T, v=None, w=None):
 def moving_average(values, window):
     """Mean of every ``window`` consecutive values, NaNs ignored (``'valid'`` length).
 
-    A window of only NaNs gives NaN.
+    A window of only NaNs gives NaN; a window longer than ``values`` gives
+    an empty array.
     """
+    if window < 1:
+        raise ValueError(f"window must be at least 1, got {window}")
     values = np.asarray(values, dtype=float)
+    if window > len(values):
+        return np.empty(0)
     finite = np.isfinite(values)
     sums = np.convolve(np.where(finite, values, 0.0), np.ones(window), "valid")
     counts = np.convolve(finite.astype(float), np.ones(window), "valid")

@@ -16,6 +16,7 @@ from nengo_fa.learning_rules import (
     NodePerturbation,
     SignSymmetry,
     WeightPerturbation,
+    as_list,
 )
 
 #: Encoder rules of `learn_product` by their short names ("pes": none).
@@ -114,11 +115,9 @@ def learned_weights(sim, conn):
     delta is still pending; it is included here.
     """
     weights = sim.signals[sim.model.sig[conn]["weights"]].copy()
-    if conn.learning_rule is not None and conn.learning_rule_type.modifies in (
-        "weights",
-        "decoders",
-    ):
-        weights += sim.signals[sim.model.sig[conn.learning_rule]["delta"]]
+    for rule in as_list(conn.learning_rule):
+        if rule.learning_rule_type.modifies in ("weights", "decoders"):
+            weights += sim.signals[sim.model.sig[rule]["delta"]]
     return weights
 
 
@@ -146,9 +145,17 @@ def frozen_product_rmse(sim, net, points=41):
 def current_for_rate(neuron_type, rates, low=-1e3, high=1e3, iterations=80):
     """Input currents at which ``neuron_type``'s rate curve reaches ``rates`` (bisection).
 
-    The rate curve (`.rate_curve`) must increase with the current.
+    The rate curve (`.rate_curve`) must increase with the current; rates it
+    does not reach between ``low`` and ``high`` are an error.
     """
     rates = np.asarray(rates, dtype=float)
+    reachable = rate_curve(neuron_type, np.array([low, high], dtype=float))
+    if np.any(rates < reachable[0]) or np.any(rates > reachable[1]):
+        raise ValueError(
+            f"{neuron_type} only reaches rates {reachable[0]:g} to {reachable[1]:g} for "
+            f"currents {low:g} to {high:g}, not {rates.min():g} to {rates.max():g}; "
+            "ask for rates within its range (e.g. smaller max_rates)."
+        )
     low, high = np.full(rates.shape, float(low)), np.full(rates.shape, float(high))
     for _ in range(iterations):
         middle = 0.5 * (low + high)
@@ -264,8 +271,11 @@ class FeedForward(nengo.Network):
     error : Node
         ``learning * (output - target)``, the error every rule receives.
     learning : Node
-        Scalar that multiplies the error: 1 learns, 0 freezes all learning,
-        other values scale every rule's step (a learning rate schedule).
+        Scalar that multiplies the error: 1 learns, 0 freezes all learning
+        (Kolen-Pollack's weight decay and the perturbation rules' noise pause
+        too), other values scale every rule's step (a learning rate
+        schedule). The perturbation rules' steps scale with its square, as
+        they follow the loss ``0.5 |error|^2``.
     layers : list of Ensemble
     hidden_connections : list of Connection
         The input connection of each hidden layer (carrying its rule).
@@ -394,6 +404,10 @@ class FeedForward(nengo.Network):
         return x @ learned_weights(sim, self.readout).T
 
 
+def _length(samples):
+    return "no" if samples is None else len(samples)
+
+
 class DataFeed:
     """Presents samples to a network's ``input`` and ``target``, and gates its learning.
 
@@ -431,6 +445,14 @@ class DataFeed:
         seed=None,
     ):
         self.data = {"train": (train_inputs, train_targets), "test": (test_inputs, test_targets)}
+        for phase, (inputs, targets) in self.data.items():
+            if (inputs is None) != (targets is None) or (
+                inputs is not None and len(inputs) != len(targets)
+            ):
+                raise ValueError(
+                    f"DataFeed: the {phase} inputs and targets must both be given, with one "
+                    f"target per input (got {_length(inputs)} inputs, {_length(targets)} targets)"
+                )
         self.presentation_time = float(presentation_time)
         self.learn_after = float(learn_after)
         self.rng = np.random.RandomState(seed)

@@ -129,9 +129,15 @@ def _cblas_updater(matrix):
     if ger is None:
         return None
 
+    dtype, shape = matrix.dtype, matrix.shape
+
     def update(alpha, u, v):
-        if _strides_in_items(u) is None or _strides_in_items(v) is None:
-            u, v = np.ascontiguousarray(u), np.ascontiguousarray(v)
+        if (u.shape, v.shape) != ((shape[0],), (shape[1],)):  # BLAS would read past them
+            raise ValueError(f"rank-one update of a {shape} matrix by {u.shape} x {v.shape}")
+        if u.dtype != dtype or _strides_in_items(u) is None:
+            u = np.ascontiguousarray(u, dtype=dtype)
+        if v.dtype != dtype or _strides_in_items(v) is None:
+            v = np.ascontiguousarray(v, dtype=dtype)
         ger(matrix, alpha, u, v)
 
     return update

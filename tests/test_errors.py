@@ -59,6 +59,21 @@ def test_downstream_must_be_a_connection_leaving_an_ensemble():
         nengo_fa.BackpropEncoder(from_node)
 
 
+@pytest.mark.parametrize(
+    "rule_type, needs",
+    [
+        (nengo_fa.BackpropEncoder, "the downstream connection"),
+        (nengo_fa.KolenPollack, "the downstream connection"),
+        (nengo_fa.SignSymmetry, "the downstream connection"),
+        (nengo_fa.NodePerturbation, "error_size"),
+        (nengo_fa.WeightPerturbation, "error_size"),
+    ],
+)
+def test_a_missing_downstream_or_error_size_is_named(rule_type, needs):
+    with pytest.raises(ValidationError, match=f"{rule_type.__name__} needs {needs}"):
+        rule_type(None)
+
+
 def test_decoders_must_leave_the_learning_ensemble(layers):
     with layers:
         other = nengo.Ensemble(10, 1, label="other")

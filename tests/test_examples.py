@@ -52,6 +52,6 @@ def test_compare_rules_measures_accuracy_alignment_and_snr():
     assert result["accuracy"][0] > 0.3
     exact = example.train("bp", data, epochs=1, sample_every=5, hidden=40)
     assert exact["angle"][0] < 1e-3 and exact["batch_cosine"][0] == pytest.approx(1)
-    snr, n = example.initial_snr("bp", data, n_samples=200, hidden=40)
-    node_snr, _ = example.initial_snr("np", data, n_samples=200, hidden=40)
+    snr, n = example.initial_snr("bp", data, data[0], n_samples=200, hidden=40)
+    node_snr, _ = example.initial_snr("np", data, data[0], n_samples=200, hidden=40)
     assert n == 200 and snr > node_snr > 0

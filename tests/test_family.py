@@ -187,6 +187,31 @@ def test_weight_perturbation_dense_update_matches_backprop_on_average():
     assert cosine_similarity(mean, exact) > 0.9
 
 
+@pytest.mark.parametrize("learn_bias", [True, False])
+def test_weight_perturbation_update_angle(learn_bias):
+    """The angle between the dense update (and bias update, if learned) and backprop's."""
+    net = two_layer(
+        lambda down: nengo_fa.WeightPerturbation(1, learn_bias=learn_bias, reference=down),
+        seed=3,
+        probes=("delta", "bias_delta", "backprop_local_error", "update_angle"),
+    )
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(20)
+        step_size = sim.data[net.layer.learning_rule].step_size
+    data = {key: sim.data[probe][2:] for key, probe in net.rule_probes.items()}
+    update = data["delta"].reshape(len(data["delta"]), -1)
+    local = data["backprop_local_error"]
+    exact = -step_size * np.einsum("ti,j->tij", local, STIM).reshape(len(local), -1)
+    if learn_bias:
+        update = np.hstack([update, data["bias_delta"]])
+        exact = np.hstack([exact, -step_size * local])
+    else:
+        assert not np.any(data["bias_delta"])
+    np.testing.assert_allclose(
+        data["update_angle"], angle_degrees(update, exact, axis=0), atol=1e-6
+    )
+
+
 def test_perturbation_noise_is_reproducible_and_reset():
     def run(sim_seed=None):
         net = two_layer(lambda down: nengo_fa.NodePerturbation(1), probes=("noise", "bias"))
@@ -298,6 +323,38 @@ def test_feedback_angle_of_a_rule_without_teaching_matrix_is_an_error():
         )
 
 
+@pytest.mark.parametrize("second_decay", [0.1, 0.0])
+def test_two_kolen_pollack_rules_may_not_both_decay_one_ensemble(second_decay):
+    with nengo.Network(seed=0) as net:
+        stim = nengo.Node([0.3, -0.2])
+        top = nengo.Ensemble(6, 4, radius=300, label="top")
+        out = nengo.Node(size_in=1)
+        readout = nengo.Connection(top, out, function=lambda x: 0, learning_rule_type=nengo.PES())
+        into_top = []
+        for k, decay in enumerate([0.1, second_decay]):
+            hidden = nengo.Ensemble(5, 2, neuron_type=nengo.RectifiedLinear())
+            into_top.append(
+                nengo.Connection(
+                    hidden.neurons,
+                    top[2 * k : 2 * k + 2],
+                    transform=np.ones((2, 5)),
+                    learning_rule_type=nengo_fa.BackpropEncoder(readout),
+                )
+            )
+            nengo.Connection(
+                stim,
+                hidden,
+                learning_rule_type=nengo_fa.KolenPollack(into_top[-1], weight_decay=decay),
+            )
+        for conn in [readout] + into_top:
+            nengo.Connection(out, conn.learning_rule)
+    if second_decay:
+        with pytest.raises(BuildError, match="only one KolenPollack rule"):
+            build(net)
+    else:
+        build(net)
+
+
 def test_kolen_pollack_needs_pes_or_an_encoder_rule_downstream():
     with nengo.Network() as net:
         hidden = nengo.Ensemble(10, 1, label="hidden")
@@ -307,3 +364,94 @@ def test_kolen_pollack_needs_pes_or_an_encoder_rule_downstream():
         )
     with pytest.raises(BuildError, match="must learn its weights with one nengo.PES rule"):
         build(net)
+
+
+def learned_state(sim, net):
+    """Copies of every learned signal of a `FeedForward` network."""
+    owners = [(layer, "encoders") for layer in net.layers] + [
+        (layer, "bias") for layer in net.layers
+    ]
+    owners += [(net.readout, "weights")]
+    owners += [(conn.learning_rule, "feedback") for conn in net.hidden_connections]
+    sig = sim.model.sig
+    return [np.array(sim.signals[sig[obj][key]]) for obj, key in owners if key in sig[obj]]
+
+
+@pytest.mark.parametrize("rule", ["kp", "np", "wp"])
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_zero_error_freezes_decay_and_noise(rule, depth):
+    """With the learning gate at 0, nothing decays and no noise reaches the neurons."""
+    inputs = lambda t: [np.sin(9 * t), np.cos(5 * t), 0.3]  # noqa: E731
+    net = nengo_fa.networks.FeedForward(
+        3,
+        [8] * depth,
+        2,
+        rule=rule,
+        learning_rate=10.0 if rule == "kp" else 0.1,
+        init_inputs=[inputs(t) for t in np.linspace(0, 1, 50)],
+        seed=0,
+    )
+    with net:
+        nengo.Connection(nengo.Node(inputs), net.input)
+        nengo.Connection(nengo.Node([0.5, -0.2]), net.target)
+        gate = [1.0]
+        net.learning.output = lambda t: gate[0]
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        initial = learned_state(sim, net)
+        sim.run(0.05)
+        gate[0] = 0.0
+        sim.run_steps(1)
+        frozen = learned_state(sim, net)
+        sim.run_steps(20)
+        for start, learned, now in zip(initial, frozen, learned_state(sim, net), strict=True):
+            assert np.any(start != learned)
+            np.testing.assert_array_equal(learned, now)
+        noises = [
+            sim.model.sig[conn.learning_rule].get("noise") for conn in net.hidden_connections
+        ]
+        noises = [sim.signals[noise] for noise in noises if noise is not None]
+        assert len(noises) == (0 if rule == "kp" else depth)
+        assert not any(np.any(noise) for noise in noises)
+        gate[0] = 1.0
+        sim.run_steps(2)
+        assert all(np.all(noise != 0) for noise in noises)
+
+
+@pytest.mark.parametrize(
+    "make_rule",
+    [
+        lambda readout: nengo_fa.BackpropEncoder(readout),
+        lambda readout: nengo_fa.FeedbackAlignment(downstream=readout),
+        lambda readout: nengo_fa.SignSymmetry(readout),
+    ],
+)
+def test_feedback_comparison_through_a_slice_of_the_neurons(make_rule):
+    """A forward connection from ``post.neurons[2:7]`` is compared on those rows of M."""
+    with nengo.Network(seed=3) as net:
+        stim = nengo.Node([0.4, -0.7])
+        hidden = nengo.Ensemble(10, 2, neuron_type=nengo.RectifiedLinear())
+        out = nengo.Node(size_in=1)
+        readout = nengo.Connection(
+            hidden.neurons[2:7],
+            out,
+            transform=np.linspace(-1, 1, 5)[None, :] * 1e-3,
+            synapse=None,
+            learning_rule_type=nengo.PES(),
+        )
+        layer = nengo.Connection(stim, hidden, synapse=None, learning_rule_type=make_rule(readout))
+        for conn in (readout, layer):
+            nengo.Connection(out, conn.learning_rule, synapse=None)
+        angle = nengo.Probe(layer.learning_rule, "feedback_angle")
+        ratio = nengo.Probe(layer.learning_rule, "feedback_norm_ratio")
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(3)
+        forward = sim.signals[sim.model.sig[readout]["weights"]]
+        built = sim.data[layer.learning_rule]
+        if isinstance(layer.learning_rule_type, nengo_fa.FeedbackAlignment):
+            teaching = built.feedback_scale * built.feedback[2:7]
+        elif isinstance(layer.learning_rule_type, nengo_fa.SignSymmetry):
+            teaching = built.feedback_scale * np.sign(forward.T)
+        else:
+            teaching = forward.T
+    assert sim.data[angle][-1] == pytest.approx(angle_degrees(teaching, forward.T), abs=1e-5)
+    assert sim.data[ratio][-1] == pytest.approx(norm_ratio(teaching, forward.T), rel=1e-9)

@@ -6,6 +6,7 @@ import pytest
 
 import nengo_fa
 from nengo_fa.derivatives import rate_curve
+from nengo_fa.learning_rules import as_list
 from nengo_fa.networks import (
     DEEP_RULES,
     DataFeed,
@@ -153,6 +154,8 @@ def test_current_for_rate_inverts_the_rate_curve():
         np.testing.assert_allclose(
             rate_curve(neuron_type, currents), [20.0, 100.0, 300.0], rtol=1e-6
         )
+    with pytest.raises(ValueError, match="only reaches rates"):
+        current_for_rate(nengo.LIFRate(tau_ref=0.01), [150.0])
 
 
 def test_data_feed_trains_in_shuffled_epochs_and_tests_frozen():
@@ -198,3 +201,31 @@ def test_init_inputs_are_each_layers_evaluation_points():
             np.testing.assert_allclose(sim.data[ens].eval_points, layer_inputs)
             current = layer_inputs @ sim.data[ens].scaled_encoders.T + sim.data[ens].bias
             layer_inputs = rate_curve(ens.neuron_type, current)
+
+
+def test_data_feed_rejects_mismatched_samples():
+    inputs, targets = samples(10, seed=1)
+    with pytest.raises(ValueError, match="one target per input.*10 inputs, 9 targets"):
+        DataFeed(inputs, targets[:9])
+    with pytest.raises(ValueError, match="test inputs and targets must both be given"):
+        DataFeed(inputs, targets, inputs)
+
+
+@pytest.mark.parametrize("as_dict", [False, True])
+def test_learned_weights_of_several_rules(as_dict):
+    """A pending delta of every weight-learning rule on the connection is included."""
+    rules = [nengo.PES(1e-3), nengo.PES(3e-3)]
+    rules = dict(enumerate(rules)) if as_dict else rules
+    with nengo.Network(seed=2) as net:
+        ens = nengo.Ensemble(5, 1)
+        conn = nengo.Connection(ens, nengo.Node(size_in=1), learning_rule_type=rules)
+        for rule in as_list(conn.learning_rule):
+            nengo.Connection(nengo.Node([0.5]), rule)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(3)
+        pending = sum(sim.signals[sim.model.sig[r]["delta"]] for r in as_list(conn.learning_rule))
+        assert np.any(pending != 0)
+        expected = sim.signals[sim.model.sig[conn]["weights"]] + pending
+        np.testing.assert_allclose(learned_weights(sim, conn), expected)
+        sim.step()
+        np.testing.assert_allclose(sim.signals[sim.model.sig[conn]["weights"]], expected)

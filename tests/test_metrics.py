@@ -198,5 +198,8 @@ def test_moving_average_ignores_nans_and_tail_mean():
     values = np.array([1.0, np.nan, 3.0, 5.0])
     np.testing.assert_allclose(moving_average(values, 2), [1.0, 3.0, 4.0])
     assert np.isnan(moving_average([np.nan, np.nan, 1.0], 2)[0])
+    assert moving_average(values, 5).shape == (0,)
+    with pytest.raises(ValueError, match="window"):
+        moving_average(values, 0)
     assert tail_mean(np.arange(10.0), 0.2) == 8.5
     assert tail_mean([np.nan, 2.0, 4.0], 0.7) == 3.0

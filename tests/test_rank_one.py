@@ -74,3 +74,21 @@ def test_a_backend_failing_its_probe_is_not_used(monkeypatch):
     assert rank_one_updater(np.zeros((4, 3))).backend != "numpy-blas"
     with pytest.raises(ValueError, match="numpy-blas"):
         rank_one_updater(np.zeros((4, 3)), backend="numpy-blas")
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_vectors_of_another_dtype_are_converted(backend):
+    if not available(backend, np.float32):
+        pytest.skip(f"{backend} is not available for float32 here")
+    matrix = np.zeros((3, 4), np.float32)
+    u, v = np.arange(3.0), np.linspace(-1, 1, 4)  # float64
+    rank_one_updater(matrix, backend=backend)(2.0, u, v)
+    np.testing.assert_allclose(matrix, 2.0 * np.outer(u, v), rtol=1e-6)
+
+
+def test_blas_backend_rejects_vectors_of_the_wrong_length():
+    if not available("numpy-blas"):
+        pytest.skip("numpy-blas is not available here")
+    update = rank_one_updater(np.zeros((3, 4)), backend="numpy-blas")
+    with pytest.raises(ValueError, match="rank-one update of a"):
+        update(1.0, np.ones(2), np.ones(4))

@@ -16,9 +16,16 @@ from nengo_fa.builder.operators import (
     SimRateSlope,
     SimUpdateAngle,
     TransposedDotInc,
+    forward_matrix,
 )
 from nengo_fa.derivatives import derivative_function, rate_curve
-from nengo_fa.learning_rules import METRICS, EncoderRule, chained_error_size, encoder_rules_on
+from nengo_fa.learning_rules import (
+    METRICS,
+    EncoderRule,
+    as_list,
+    chained_error_size,
+    encoder_rules_on,
+)
 
 BuiltEncoderRule = collections.namedtuple(
     "BuiltEncoderRule",
@@ -180,11 +187,7 @@ def _chained_rule(downstream):
     """The LearningRule on ``downstream`` whose local error is chained, or None."""
     if not chained_error_size(downstream):
         return None
-    rules = downstream.learning_rule
-    if isinstance(rules, dict):
-        rules = list(rules.values())
-    elif not isinstance(rules, (list, tuple)):
-        rules = [rules]
+    rules = as_list(downstream.learning_rule)
     chained = [r for r in rules if isinstance(r.learning_rule_type, EncoderRule)]
     if len(chained) > 1:
         raise BuildError(
@@ -254,11 +257,8 @@ def dense_forward_matrix(path):
     """The initial forward matrix from the ``path.neurons`` activities to the error, dense."""
     weights = path.weights.initial_value
     n_pre = path.downstream.size_in if weights.ndim < 2 else weights.shape[1]
-    if weights.ndim < 2:
-        weights = weights * np.eye(n_pre)
-    if path.next_encoders is not None:
-        return path.next_encoders.initial_value @ weights
-    return weights
+    encoders = None if path.next_encoders is None else path.next_encoders.initial_value
+    return forward_matrix(encoders, weights, n_pre)
 
 
 def forward_scale(model, post, path):
@@ -303,10 +303,17 @@ def ensemble_dense_step(model, post):
     return model.sig[post]["dense_step"]
 
 
-def decay_encoders(model, post, factor):
-    """Multiply ``post``'s encoders by ``factor`` every step (weight decay)."""
+def decay_encoders(model, post, factor, rule):
+    """Multiply ``post``'s encoders by ``factor`` every learning step (``rule``'s weight decay)."""
     _ensemble_learning_signals(model, post)
-    _rank_one_op(model, post).add_decay(factor)
+    op = _rank_one_op(model, post)
+    if factor != 1.0 and op.decay != 1.0:
+        raise BuildError(
+            f"{rule.connection}: {post} already decays its encoders for another "
+            "KolenPollack rule; only one KolenPollack rule may send its error through it "
+            "(set weight_decay=0 on the others)."
+        )
+    op.add_decay(factor)
 
 
 def _wants_backprop_reference(model, rule):
@@ -322,10 +329,7 @@ def _wants_backprop_reference(model, rule):
         return False
     for conn in toplevel.all_connections:
         if any(r.reference is rule.connection for r in encoder_rules_on(conn)):
-            upstream = conn.learning_rule
-            rules = upstream.values() if isinstance(upstream, dict) else upstream
-            rules = rules if isinstance(rules, (list, tuple)) else [rules]
-            for other in rules:
+            for other in as_list(conn.learning_rule):
                 if isinstance(other.learning_rule_type, EncoderRule) and (
                     other.learning_rule_type.reference is rule.connection
                     and _wants_backprop_reference(model, other)
@@ -491,6 +495,7 @@ def _add_comparisons(model, rule, built, error, learning, x, name):
                 dense=dense,
                 x=x,
                 dense_scale=1.0 / (post.radius**2 * dense_scale),
+                with_bias=rule.learning_rule_type.learn_bias,
             )
         )
     sig["update_angle"] = angle
@@ -521,7 +526,8 @@ def _add_comparisons(model, rule, built, error, learning, x, name):
                 path.weights,
                 angle_signal,
                 ratio_signal,
-                n_pre=post.n_neurons,
+                rows=path.neurons,
+                n_pre=len(range(*path.neurons.indices(post.n_neurons))),
                 scale=value if mode == "sign" else 1.0,
             )
         )

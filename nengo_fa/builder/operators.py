@@ -79,7 +79,11 @@ class SimRankOneUpdate(Operator):
         self.reads.append(dense_step)
 
     def add_decay(self, factor):
-        """Also multiply the encoders by ``factor`` every step (before the updates)."""
+        """Also multiply the encoders by ``factor``, before the updates.
+
+        Only on steps whose ``encoder_step`` is not all zero, so that gating
+        the error off freezes the encoders.
+        """
         self.decay *= float(factor)
 
     @property
@@ -119,7 +123,7 @@ class SimRankOneUpdate(Operator):
         update_encoders = rank_one_updater(encoders)
 
         def step_rank_one_update():
-            if decay != 1.0:
+            if decay != 1.0 and encoder_step.any():
                 encoders[...] *= decay
             update_encoders(scale, encoder_step, x)
             if dense is not None:
@@ -228,20 +232,21 @@ class SimGaussianNoise(Operator):
 
     Drawn with a `numpy.random.Generator` (ziggurat, faster than the legacy
     generator for large arrays) seeded from the simulator's random number
-    generator, so runs repeat with the seed and after ``sim.reset()``.
+    generator, so runs repeat with the seed and after ``sim.reset()``. With a
+    ``gate`` signal, the noise is zero on steps where the gate is zero.
 
     1. sets ``[noise]``
     2. incs ``[]``
-    3. reads ``[]``
+    3. reads ``[]`` (``[gate]`` if given)
     4. updates ``[]``
     """
 
-    def __init__(self, noise, std, tag=None):
+    def __init__(self, noise, std, gate=None, tag=None):
         super().__init__(tag=tag)
         self.std = float(std)
         self.sets = [noise]
         self.incs = []
-        self.reads = []
+        self.reads = [] if gate is None else [gate]
         self.updates = []
 
     @property
@@ -250,19 +255,19 @@ class SimGaussianNoise(Operator):
 
     def make_step(self, signals, dt, rng):
         noise = signals[self.sets[0]]
+        gate = signals[self.reads[0]] if self.reads else np.ones(())
         std = self.std
         generator = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
-
-        if not noise.flags.c_contiguous:  # `out=` needs contiguous memory
-
-            def step_gaussian_noise():
-                noise[...] = generator.standard_normal(noise.shape) * std
-
-            return step_gaussian_noise
+        contiguous = noise.flags.c_contiguous  # `out=` needs contiguous memory
 
         def step_gaussian_noise():
-            generator.standard_normal(out=noise)
-            noise[...] *= std
+            if not gate:
+                noise[...] = 0.0
+            elif contiguous:
+                generator.standard_normal(out=noise)
+                noise[...] *= std
+            else:
+                noise[...] = generator.standard_normal(noise.shape) * std
 
         return step_gaussian_noise
 
@@ -271,23 +276,26 @@ class SimPerturbationEstimate(Operator):
     r"""Gradient estimates of a perturbation rule: ``out_i = scale_i (L - baseline) noise_i``.
 
     :math:`L = \frac{1}{2}|\mathbf{e}|^2` of this step's error; the baseline
-    then moves towards :math:`L` with time constant ``tau`` (starting at the
-    first step's :math:`L`). The outputs are incremented.
+    then moves towards :math:`L` with time constant ``tau``. The outputs are
+    incremented. ``active`` (the gate of the rule's `SimGaussianNoise`) is set
+    to 0 on steps whose error is exactly zero (learning gated off), so the
+    next step is noise-free; on the first step after that (and on the very
+    first step) the baseline restarts at the noise-free :math:`L`.
 
     1. sets ``[]``
     2. incs ``outs``
     3. reads ``[error] + noises``
-    4. updates ``[baseline]``
+    4. updates ``[baseline, active]``
     """
 
-    def __init__(self, error, noises, outs, scales, baseline, tau, tag=None):
+    def __init__(self, error, noises, outs, scales, baseline, active, tau, tag=None):
         super().__init__(tag=tag)
         self.scales = [float(s) for s in scales]
         self.tau = float(tau)
         self.sets = []
         self.incs = list(outs)
         self.reads = [error] + list(noises)
-        self.updates = [baseline]
+        self.updates = [baseline, active]
 
     @property
     def _descstr(self):
@@ -299,15 +307,18 @@ class SimPerturbationEstimate(Operator):
             (signals[noise], signals[out], scale)
             for noise, out, scale in zip(self.reads[1:], self.incs, self.scales, strict=True)
         ]
-        baseline = signals[self.updates[0]]
+        baseline, active = (signals[s] for s in self.updates)
         rate = min(dt / self.tau, 1.0)
-        started = [False]
 
         def step_perturbation_estimate():
+            if not error.any():
+                active[...] = 0.0
+                return
             loss = 0.5 * float(np.dot(error, error))
-            if not started[0]:
+            if not active:  # this step was noise-free: restart the baseline
                 baseline[...] = loss
-                started[0] = True
+                active[...] = 1.0
+                return
             advantage = loss - float(baseline)
             for noise, out, scale in pairs:
                 out += scale * advantage * noise
@@ -318,6 +329,8 @@ class SimPerturbationEstimate(Operator):
 
 class SimFeedbackUpdate(Operator):
     """Update a learned feedback matrix: ``B *= decay; B[rows] += scale * outer(u, v)``.
+
+    Nothing happens on steps where ``v`` (the error side) is exactly zero.
 
     1. sets ``[]``
     2. incs ``[]``
@@ -346,6 +359,8 @@ class SimFeedbackUpdate(Operator):
         update = rank_one_updater(B[self.rows])
 
         def step_feedback_update():
+            if not v.any():  # learning gated off: no update, no decay
+                return
             B[...] *= decay
             update(scale, u, v)
 
@@ -353,32 +368,37 @@ class SimFeedbackUpdate(Operator):
 
 
 class SimDecay(Operator):
-    """Multiply a signal by a constant factor each step (weight decay).
+    """Multiply a signal by a constant factor on each step where ``gate`` is not all zero.
+
+    The weight decay that accompanies a learning rule: ``gate`` is the rule's
+    error, so gating the error off freezes ``x``.
 
     1. sets ``[]``
     2. incs ``[]``
-    3. reads ``[]``
+    3. reads ``[gate]``
     4. updates ``[x]``
     """
 
-    def __init__(self, x, factor, tag=None):
+    def __init__(self, x, factor, gate, tag=None):
         super().__init__(tag=tag)
         self.factor = float(factor)
         self.sets = []
         self.incs = []
-        self.reads = []
+        self.reads = [gate]
         self.updates = [x]
 
     @property
     def _descstr(self):
-        return f"{self.updates[0]} *= {self.factor:g}"
+        return f"{self.updates[0]} *= {self.factor:g} if any({self.reads[0]})"
 
     def make_step(self, signals, dt, rng):
         x = signals[self.updates[0]]
+        gate = signals[self.reads[0]]
         factor = self.factor
 
         def step_decay():
-            x[...] *= factor
+            if gate.any():
+                x[...] *= factor
 
         return step_decay
 
@@ -434,7 +454,8 @@ class SimUpdateAngle(Operator):
     For rank-one rules the updates are ``outer(local_error, [x, 1])`` with the
     same ``x``, so the angle is that of the local errors. ``dense``, if given,
     is a dense encoder update (weight perturbation) compared with
-    ``outer(reference, x) * dense_scale`` together with the bias updates.
+    ``outer(reference, x) * dense_scale``, together with the bias updates
+    if ``with_bias``.
 
     1. sets ``[angle]``
     2. incs ``[]``
@@ -442,9 +463,12 @@ class SimUpdateAngle(Operator):
     4. updates ``[]``
     """
 
-    def __init__(self, local_error, reference, angle, dense=None, x=None, dense_scale=1.0):
+    def __init__(
+        self, local_error, reference, angle, dense=None, x=None, dense_scale=1.0, with_bias=True
+    ):
         super().__init__(tag="update angle")
         self.dense_scale = float(dense_scale)
+        self.with_bias = bool(with_bias)
         self.sets = [angle]
         self.incs = []
         self.reads = [local_error, reference] + ([dense, x] if dense is not None else [])
@@ -457,7 +481,7 @@ class SimUpdateAngle(Operator):
     def make_step(self, signals, dt, rng):
         values = [signals[s] for s in self.reads]
         angle = signals[self.sets[0]]
-        dense_scale = self.dense_scale
+        dense_scale, with_bias = self.dense_scale, self.with_bias
 
         if len(values) == 2:
             local, reference = values
@@ -469,8 +493,10 @@ class SimUpdateAngle(Operator):
             local, reference, dense, x = values
 
             def step_update_angle():
-                update = np.concatenate([dense.ravel(), local])
-                exact = np.concatenate([(np.outer(reference, x) * dense_scale).ravel(), reference])
+                update, exact = dense.ravel(), (np.outer(reference, x) * dense_scale).ravel()
+                if with_bias:
+                    update = np.concatenate([update, local])
+                    exact = np.concatenate([exact, reference])
                 angle[...] = _angle_and_ratio(update, exact)[0]
 
         return step_update_angle
@@ -480,7 +506,9 @@ class SimFeedbackComparison(Operator):
     """Angle (degrees) and norm ratio between a teaching matrix ``M`` and ``F^T``.
 
     ``M`` is a signal (``mode="matrix"``), ``scale * sign(F)^T`` (``"sign"``)
-    or ``F^T`` itself (``"exact"``); ``F`` is the live forward matrix.
+    or ``F^T`` itself (``"exact"``); ``F`` is the live forward matrix from
+    the ``n_pre`` neurons ``rows`` of the ensemble (only those rows of ``M``
+    are compared).
 
     1. sets ``[angle, ratio]``
     2. incs ``[]``
@@ -488,9 +516,10 @@ class SimFeedbackComparison(Operator):
     4. updates ``[]``
     """
 
-    def __init__(self, mode, M, next_encoders, weights, angle, ratio, n_pre, scale=1.0):
+    def __init__(self, mode, M, next_encoders, weights, angle, ratio, rows, n_pre, scale=1.0):
         super().__init__(tag="feedback comparison")
         self.mode = mode
+        self.rows = rows
         self.scale = float(scale)
         self.n_pre = n_pre
         self.has_encoders = next_encoders is not None
@@ -514,6 +543,7 @@ class SimFeedbackComparison(Operator):
         weights = values.pop(0)
         angle, ratio = (signals[s] for s in self.sets)
         mode, scale, n_pre = self.mode, self.scale, self.n_pre
+        M = None if M is None else M[self.rows]
 
         def step_feedback_comparison():
             exact = forward_matrix(encoders, weights, n_pre).T

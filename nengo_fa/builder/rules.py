@@ -33,6 +33,7 @@ from nengo_fa.learning_rules import (
     NodePerturbation,
     SignSymmetry,
     WeightPerturbation,
+    as_list,
 )
 
 
@@ -76,10 +77,8 @@ def build_feedback_alignment(model, rule_type, rule):
 
 
 def _pes_rule(downstream, name, conn):
-    rules = downstream.learning_rule
-    rules = list(rules.values()) if isinstance(rules, dict) else rules
-    rules = rules if isinstance(rules, (list, tuple)) else [rules]
-    pes = [r for r in rules if r is not None and isinstance(r.learning_rule_type, PES)]
+    rules = as_list(downstream.learning_rule)
+    pes = [r for r in rules if isinstance(r.learning_rule_type, PES)]
     if len(pes) != 1 or downstream._to_neurons:
         raise BuildError(
             f"{name} on {conn}: downstream={downstream} must learn its weights with one "
@@ -115,7 +114,7 @@ def build_kolen_pollack(model, rule_type, rule):
             model.add_op(
                 SimFeedbackUpdate(feedback, rows, activities, pes_error, alpha, decay, tag=name)
             )
-            model.add_op(SimDecay(path.weights, decay, tag=f"{name}: forward decay"))
+            model.add_op(SimDecay(path.weights, decay, pes_error, tag=f"{name}: forward decay"))
         else:  # dB = (dE_next[:, cols] W)^T = outer(W^T x_next[cols], step_next) / r^2
             next_post = downstream.post_obj
             columns = downstream.post_slice
@@ -127,7 +126,7 @@ def build_kolen_pollack(model, rule_type, rule):
             step = model.sig[next_post]["encoder_step"]
             alpha = 1.0 / next_post.radius**2
             model.add_op(SimFeedbackUpdate(feedback, rows, carried, step, alpha, decay, tag=name))
-            decay_encoders(model, next_post, decay)
+            decay_encoders(model, next_post, decay, rule)
         return LocalError(initial, scale, ("matrix", feedback))
 
     _build_teaching_rule(model, rule_type, rule, path, add_teaching)
@@ -135,10 +134,7 @@ def build_kolen_pollack(model, rule_type, rule):
 
 def pes_error_rate(conn):
     """The `nengo.PES` learning rate of ``conn``."""
-    rules = conn.learning_rule_type
-    rules = list(rules.values()) if isinstance(rules, dict) else rules
-    rules = rules if isinstance(rules, (list, tuple)) else [rules]
-    return next(r.learning_rate for r in rules if isinstance(r, PES))
+    return next(r.learning_rate for r in as_list(conn.learning_rule_type) if isinstance(r, PES))
 
 
 @Builder.register(SignSymmetry)
@@ -169,24 +165,31 @@ def _perturbation_signals(model, rule_type, rule, name):
     post = post_ensemble(rule)
     current_scale = float(_ensemble_learning_signals(model, post)["current_scale"].initial_value)
     baseline = Signal(np.zeros(()), name=f"{name}:baseline")
+    active = Signal(np.zeros(()), name=f"{name}:active")
     model.sig[rule]["baseline"] = baseline
-    return post, rule_type.noise * current_scale, baseline
+    return post, rule_type.noise * current_scale, baseline, active
 
 
 @Builder.register(NodePerturbation)
 def build_node_perturbation(model, rule_type, rule):
     r"""Build `.NodePerturbation`: :math:`\hat\delta = (L - \bar L) \xi / \sigma^2`."""
     name = type(rule_type).__name__
-    post, std, baseline = _perturbation_signals(model, rule_type, rule, name)
+    post, std, baseline, active = _perturbation_signals(model, rule_type, rule, name)
     noise = Signal(shape=post.n_neurons, name=f"{name}:noise")
-    model.add_op(SimGaussianNoise(noise, std, tag=f"{name}: current noise"))
+    model.add_op(SimGaussianNoise(noise, std, active, tag=f"{name}: current noise"))
     model.add_op(Copy(noise, model.sig[post.neurons]["in"], inc=True))
     model.sig[rule]["noise"] = noise
 
     def add_local_error(error, local_error):
         model.add_op(
             SimPerturbationEstimate(
-                error, [noise], [local_error], [1.0 / std**2], baseline, rule_type.baseline_tau
+                error,
+                [noise],
+                [local_error],
+                [1.0 / std**2],
+                baseline,
+                active,
+                rule_type.baseline_tau,
             )
         )
 
@@ -197,18 +200,20 @@ def build_node_perturbation(model, rule_type, rule):
 def build_weight_perturbation(model, rule_type, rule):
     r"""Build `.WeightPerturbation`: noise on encoders and biases, dense updates."""
     name = type(rule_type).__name__
-    post, std, baseline = _perturbation_signals(model, rule_type, rule, name)
+    post, std, baseline, active = _perturbation_signals(model, rule_type, rule, name)
     std /= np.sqrt(2)
     encoders = model.sig[post]["encoders"]
     current = model.sig[post.neurons]["in"]
     # noise on the radius-normalized encoders has std `std`: on Nengo's, std / r
     encoder_noise = Signal(shape=encoders.shape, name=f"{name}:encoder_noise")
-    model.add_op(SimGaussianNoise(encoder_noise, std / post.radius, tag=f"{name}: encoder noise"))
+    model.add_op(
+        SimGaussianNoise(encoder_noise, std / post.radius, active, tag=f"{name}: encoder noise")
+    )
     model.add_op(DotInc(encoder_noise, model.sig[post]["in"], current))
     noises = [encoder_noise]
     if rule_type.learn_bias:
         bias_noise = Signal(shape=post.n_neurons, name=f"{name}:bias_noise")
-        model.add_op(SimGaussianNoise(bias_noise, std, tag=f"{name}: bias noise"))
+        model.add_op(SimGaussianNoise(bias_noise, std, active, tag=f"{name}: bias noise"))
         model.add_op(Copy(bias_noise, current, inc=True))
         noises.append(bias_noise)
     model.sig[rule]["noise"] = encoder_noise
@@ -219,7 +224,13 @@ def build_weight_perturbation(model, rule_type, rule):
         outs = [estimate, local_error][: len(noises)]
         model.add_op(
             SimPerturbationEstimate(
-                error, noises, outs, [1.0 / std**2] * len(noises), baseline, rule_type.baseline_tau
+                error,
+                noises,
+                outs,
+                [1.0 / std**2] * len(noises),
+                baseline,
+                active,
+                rule_type.baseline_tau,
             )
         )
         return LocalError(dense=(estimate, 1.0))
