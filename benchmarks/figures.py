@@ -10,6 +10,7 @@ network's final test predictions (learning frozen).
 import argparse
 import json
 import pathlib
+import re
 
 import matplotlib
 
@@ -22,7 +23,7 @@ from nengo_fa.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES  # noqa: E402
 
 
 def slug(text):
-    return "".join(c if c.isalnum() else "_" for c in text).strip("_").lower()
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
 
 
 def draw(results, out, stem, classes):

@@ -107,7 +107,7 @@ def measurement_probes(net, rule, sample_every=None):
     return probes
 
 
-def initial_snr(rule, data, n_samples=50000, steps=2, chunk=50, hidden=500):
+def initial_snr(rule, data, init_x, n_samples=50000, steps=2, chunk=50, hidden=500):
     """Gradient SNR at initialization: parameters held fixed, one estimate per image.
 
     Learning rates are scaled by 1e-9 (the parameters stay put) and estimates
@@ -119,11 +119,12 @@ def initial_snr(rule, data, n_samples=50000, steps=2, chunk=50, hidden=500):
     so many samples are needed to rise above the SNR of pure noise,
     ``sqrt(2 / pi) / sqrt(n_samples)``. Mean and spread are accumulated in
     chunks, as a weight perturbation update is a dense 500 x 785 matrix.
+    ``init_x`` are the images the network was initialized from in `train`.
     """
     x_train, y_train = data[:2]
     n_samples = min(n_samples, len(x_train)) // chunk * chunk
     options = {"baseline_tau": 0.0005}
-    net = learner(rule, x_train, hidden, rate_scale=1e-9, readout_rate=0.0, options=options)
+    net = learner(rule, init_x, hidden, rate_scale=1e-9, readout_rate=0.0, options=options)
     DataFeed(
         x_train[:n_samples], np.eye(10)[y_train[:n_samples]], presentation_time=steps * 0.001
     ).connect(net)
@@ -157,12 +158,16 @@ def train(rule, data, epochs, decay=0.7, sample_every=20, hidden=500):
         output = nengo.Probe(net.output, synapse=None)
     probes = measurement_probes(net, rule, sample_every=sample_every * 0.001)
     result = {"rule": rule, "accuracy": [], "mean_cosine": [], "batch_cosine": [], "angle": []}
+    angle_trace = []
     start = time.perf_counter()
     with nengo.Simulator(net, progress_bar=False) as sim:
         for epoch in range(epochs):
-            first = len(sim.data[angle])
-            feed.train(sim, 1, learning_rate=decay**epoch)
-            angles = np.asarray(sim.data[angle][first:])
+            gate = (
+                decay**epoch
+            )  # perturbation rules follow 0.5 |gate e|^2: their step goes as gate^2
+            feed.train(sim, 1, learning_rate=np.sqrt(gate) if rule in ("np", "wp") else gate)
+            angles = np.asarray(sim.data[angle])
+            angle_trace.append(angles)
             tenth = len(angles) // 10
             result["mean_cosine"].append(float(np.nanmean(np.cos(np.radians(angles[-tenth:])))))
             result["angle"].append(float(np.nanmean(angles[-tenth:])))
@@ -173,15 +178,17 @@ def train(rule, data, epochs, decay=0.7, sample_every=20, hidden=500):
             result["batch_cosine"].append(cosine_similarity(updates.sum(0), exact.sum(0)))
             predicted = feed.test(sim, output)
             result["accuracy"].append(float(np.mean(predicted == y_test)))
+            sim.clear_probes()  # a weight perturbation update is a dense matrix per sample
             print(
                 f"  {RULES[rule][0]}: epoch {epoch + 1} test {result['accuracy'][-1]:.4f}, "
                 f"angle {result['angle'][-1]:.1f} deg, batch cosine "
                 f"{result['batch_cosine'][-1]:.3f}",
                 flush=True,
             )
-        every = max(1, len(sim.data[angle]) // 2000)
-        result["angle_trace"] = np.asarray(sim.data[angle][::every]).tolist()
-        result["angle_every"] = every
+    angle_trace = np.concatenate(angle_trace)
+    every = max(1, len(angle_trace) // 2000)
+    result["angle_trace"] = angle_trace[::every].tolist()
+    result["angle_every"] = every
     result["wall_s"] = time.perf_counter() - start
     return result
 
@@ -210,7 +217,9 @@ def main():
     parser.add_argument("--test", type=int, default=10000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--rules", default=",".join(RULES))
-    parser.add_argument("--snr-samples", type=int, default=50000)
+    parser.add_argument(
+        "--snr-samples", type=int, default=60000, help="training images for the gradient SNR"
+    )
     parser.add_argument("--out", default="docs/figures")
     args = parser.parse_args()
 
@@ -221,12 +230,15 @@ def main():
 
     from nengo_fa import plots
 
-    data = load(args.train, args.test)
+    x_all, y_all, x_test, y_test = load(max(args.train, args.snr_samples), args.test)
+    data = (x_all[: args.train], y_all[: args.train], x_test, y_test)
     rules = args.rules.split(",")
     results = {}
     for rule in rules:
         results[rule] = train(rule, data, args.epochs)
-        results[rule]["snr"], n_snr = initial_snr(rule, data, n_samples=args.snr_samples)
+        results[rule]["snr"], n_snr = initial_snr(
+            rule, (x_all, y_all), data[0], n_samples=args.snr_samples
+        )
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "compare_rules.json").write_text(json.dumps(results))
