@@ -9,7 +9,7 @@ its own simulator, fed the same inputs, from the same initial weights:
 * ``fa``: `nengo_fa.networks.FeedForward` with ``rule="fa"``: each hidden layer
   sends the error back through a fixed random matrix to the layer below
   (layer-wise feedback alignment);
-* ``dfa``: the same network wired here with `nengo_fa.DirectFeedbackAlignment`
+* ``dfa``: ``FeedForward(rule="dfa")``: `nengo_fa.DirectFeedbackAlignment`
   on both hidden layers (the output error reaches each through its own fixed
   random matrix), each given ``reference=`` (the connection leaving its
   ensemble) so that its update can be compared with backpropagation;
@@ -45,7 +45,7 @@ import numpy as np
 
 import nengo_fa
 from nengo_fa.metrics import moving_average, tail_mean
-from nengo_fa.networks import FeedForward, learned_rates, learned_weights
+from nengo_fa.networks import FeedForward, GaussianInput, learned_rates, learned_weights
 
 #: SGD step per sample and scale of the initial hidden weights.
 ETA = 0.001
@@ -79,71 +79,6 @@ class Linear(nengo.neurons.NeuronType):
 def linear_derivative(neuron_type, J):
     """The slope of ``r = J`` is 1 everywhere."""
     return np.ones_like(np.asarray(J, dtype=float))
-
-
-class GaussianInput:
-    """Node output: a fresh ``x ~ N(0, I)`` each step, a pure function of the step number."""
-
-    def __init__(self, dimensions, seed=0, dt=0.001, block=1000):
-        self.dimensions, self.seed, self.dt, self.block = dimensions, seed, dt, block
-        self._cached = (None, None)
-
-    def __call__(self, t):
-        step = int(round(t / self.dt))
-        index, row = divmod(step, self.block)
-        if self._cached[0] != index:
-            rng = np.random.default_rng([self.seed, index])
-            self._cached = (index, rng.standard_normal((self.block, self.dimensions)))
-        return self._cached[1][row]
-
-
-def dfa_network(n_input, hidden, n_output, learning_rate, readout_learning_rate, seed):
-    """`FeedForward`'s nodes, layers and readout, every hidden layer learning by DFA.
-
-    Each rule gets ``reference=`` the connection leaving its layer (the next
-    layer's input connection, or the readout), so that its ``update_angle``
-    against backpropagation can be probed. ``learning_rate`` is one kappa per
-    hidden layer. Ensembles get Nengo's defaults: set them with `set_weights`.
-    """
-    with nengo.Network(label=LABELS["dfa"], seed=seed) as net:
-        net.input = nengo.Node(size_in=n_input, label="input")
-        net.target = nengo.Node(size_in=n_output, label="target")
-        net.output = nengo.Node(size_in=n_output, label="output")
-        net.learning = nengo.Node(1.0, label="learning")
-        net.error = nengo.Node(lambda t, x: x[:-1] * x[-1], size_in=n_output + 1, label="error")
-        nengo.Connection(net.output, net.error[:-1], synapse=None)
-        nengo.Connection(net.target, net.error[:-1], transform=-1, synapse=None)
-        nengo.Connection(net.learning, net.error[-1], synapse=None)
-        net.layers = [
-            nengo.Ensemble(n, n_input if k == 0 else hidden[k - 1], neuron_type=Linear())
-            for k, n in enumerate(hidden)
-        ]
-        net.readout = nengo.Connection(
-            net.layers[-1].neurons,
-            net.output,
-            transform=np.zeros((n_output, hidden[-1])),
-            synapse=None,
-            learning_rule_type=nengo.PES(readout_learning_rate, pre_synapse=None),
-            label="readout",
-        )
-        nengo.Connection(net.error, net.readout.learning_rule, synapse=None)
-        net.hidden_connections = [None] * len(hidden)
-        reference = net.readout
-        for k in reversed(range(len(hidden))):  # top-down: each reference is built first
-            rule = nengo_fa.DirectFeedbackAlignment(
-                n_output, learning_rate=learning_rate[k], reference=reference
-            )
-            conn = nengo.Connection(
-                net.input if k == 0 else net.layers[k - 1].neurons,
-                net.layers[k],
-                synapse=None,
-                learning_rule_type=rule,
-                label=f"layer{k}",
-            )
-            nengo.Connection(net.error, conn.learning_rule, synapse=None)
-            net.hidden_connections[k] = conn
-            reference = conn
-    return net
 
 
 def initial_weights(n_input, hidden, scale=INIT_SCALE, seed=0):
@@ -220,20 +155,17 @@ def make_learner(rule, n_input, hidden, n_output, eta, weights, inputs, seed, ra
 def _make_learner(rule, n_input, hidden, n_output, eta, weights, inputs, seed, rates):
     kappas = [1.0] * len(hidden) if rates is None else rates
     readout = eta * hidden[-1] / 0.001  # dt = 0.001
-    if rule == "dfa":
-        net = dfa_network(n_input, hidden, n_output, kappas, readout, seed)
-    else:
-        net = FeedForward(
-            n_input,
-            hidden,
-            n_output,
-            rule=rule,
-            neuron_type=Linear(),
-            learning_rate=kappas,
-            readout_learning_rate=readout,
-            seed=seed,
-            label=LABELS[rule],
-        )
+    net = FeedForward(
+        n_input,
+        hidden,
+        n_output,
+        rule=rule,
+        neuron_type=Linear(),
+        learning_rate=kappas,
+        readout_learning_rate=readout,
+        seed=seed,
+        label=LABELS[rule],
+    )
     set_weights(net, weights, inputs)
     if rates is None:  # a bare build, not nengo.Simulator: Nengo GUI replaces that
         built = nengo.builder.Model(dt=0.001)

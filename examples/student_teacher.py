@@ -50,6 +50,7 @@ from scipy.special import erf, erfinv
 
 import nengo_fa
 from nengo_fa.metrics import overlaps, soft_committee_generalization_error
+from nengo_fa.networks import GaussianInput
 
 SQRT2 = np.sqrt(2.0)
 
@@ -90,30 +91,6 @@ def erf_derivative(neuron_type, J):
 def g(u):
     """The hidden units' activation, ``erf(u / sqrt 2)``."""
     return erf(u / SQRT2)
-
-
-class GaussianInput:
-    """Node output: ``xi / sqrt(N)``, a fresh ``xi ~ N(0, I_N)`` every step.
-
-    A pure function of the step number (drawn in blocks from ``seed`` and the
-    block index), so every run and every reset sees the same inputs.
-    """
-
-    def __init__(self, n_inputs, seed=0, dt=0.001, block=1000):
-        self.n_inputs, self.seed, self.dt, self.block = n_inputs, seed, dt, block
-        self._cached = (None, None)
-
-    def samples(self, index):
-        """Block ``index`` of inputs, shape ``(block, n_inputs)``."""
-        if self._cached[0] != index:
-            rng = np.random.default_rng([self.seed, index])
-            xi = rng.standard_normal((self.block, self.n_inputs))
-            self._cached = (index, xi / np.sqrt(self.n_inputs))
-        return self._cached[1]
-
-    def __call__(self, t):
-        step = int(round(t / self.dt))
-        return self.samples(step // self.block)[step % self.block]
 
 
 def initial_weights(n_inputs, n_hidden, n_teacher, q0=0.2, seed=0):
@@ -179,7 +156,7 @@ def build_model(
     kappa, feedback_scale = learning_rates(student_weights, eval_points, eta, dt)
 
     with nengo.Network(label=f"student-teacher ({rule})", seed=seed) as net:
-        net.x = nengo.Node(GaussianInput(n_inputs, seed=seed, dt=dt), label="x")
+        net.x = nengo.Node(GaussianInput(n_inputs, normalized=True, seed=seed, dt=dt), label="x")
         net.teacher = nengo.Node(
             lambda t, x: np.sum(g(teacher_weights @ x)), size_in=n_inputs, label="teacher"
         )

@@ -404,6 +404,44 @@ class FeedForward(nengo.Network):
         return x @ learned_weights(sim, self.readout).T
 
 
+class GaussianInput:
+    """Node output: a fresh ``x ~ N(0, I)`` every step (``N(0, I / d)`` if ``normalized``).
+
+    A pure function of the step number: drawn in blocks of ``block`` steps
+    from ``seed`` and the block index, so every run, every reset and every
+    network given the same seed sees the same inputs.
+
+    Parameters
+    ----------
+    dimensions : int
+        ``d``, the size of ``x``.
+    normalized : bool
+        Divide by ``sqrt(d)``, so that ``|x|`` is about 1.
+    seed : int
+    dt : float
+        The simulator's time step.
+    block : int
+        Steps drawn at once.
+    """
+
+    def __init__(self, dimensions, normalized=False, seed=0, dt=0.001, block=1000):
+        self.dimensions, self.normalized = int(dimensions), bool(normalized)
+        self.seed, self.dt, self.block = seed, dt, int(block)
+        self._cached = (None, None)
+
+    def samples(self, index):
+        """Block ``index`` of inputs, shape ``(block, dimensions)``."""
+        if self._cached[0] != index:
+            rng = np.random.default_rng([self.seed, index])
+            x = rng.standard_normal((self.block, self.dimensions))
+            self._cached = (index, x / np.sqrt(self.dimensions) if self.normalized else x)
+        return self._cached[1]
+
+    def __call__(self, t):
+        step = int(round(t / self.dt))
+        return self.samples(step // self.block)[step % self.block]
+
+
 def _length(samples):
     return "no" if samples is None else len(samples)
 

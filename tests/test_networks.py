@@ -6,6 +6,7 @@ import pytest
 
 import nengo_fa
 from nengo_fa.networks import (
+    GaussianInput,
     frozen_output,
     frozen_product_rmse,
     learn_product,
@@ -66,3 +67,15 @@ def test_learned_encoders_are_current_copies():
         encoders[...] = 0
         assert np.any(sim.signals[sim.model.sig[net.hidden]["encoders"]] != 0)
         assert bias.shape == (8,)
+
+
+@pytest.mark.parametrize("normalized", [False, True])
+def test_gaussian_input_is_a_pure_function_of_the_step(normalized):
+    make = lambda: GaussianInput(4, normalized=normalized, seed=2, block=5)  # noqa: E731
+    source = make()
+    steps = [source(0.001 * k) for k in range(12)]
+    np.testing.assert_array_equal(make()(0.011), steps[11])  # across blocks, fresh object
+    np.testing.assert_array_equal(source(0.003), steps[3])  # going back a block
+    expected = np.random.default_rng([2, 2]).standard_normal((5, 4))[1]
+    np.testing.assert_array_equal(steps[11], expected / 2 if normalized else expected)
+    assert len({tuple(x) for x in steps}) == 12
