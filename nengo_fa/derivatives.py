@@ -108,12 +108,6 @@ def lif_derivative(neuron_type, J, smoothing=LIF_SMOOTHING):
     return slope * gate**2
 
 
-def rates_to_spikes_derivative(neuron_type, J):
-    """``amplitude`` times the derivative of the wrapped ``base_type``."""
-    base = derivative_function(neuron_type.base_type)
-    return neuron_type.amplitude * base(J)
-
-
 for _cls, _fn in [
     (RectifiedLinear, rectified_linear_derivative),
     (SpikingRectifiedLinear, rectified_linear_derivative),
@@ -128,8 +122,6 @@ for _cls, _fn in [
 
 
 def _registered(neuron_type):
-    if isinstance(neuron_type, RatesToSpikesNeuronType) and type(neuron_type) not in _registry:
-        return rates_to_spikes_derivative
     return _registry.get(type(neuron_type))
 
 
@@ -190,6 +182,10 @@ def derivative_function(neuron_type, current_range=None):
     fn = _registered(neuron_type)
     if fn is not None:
         return lambda J: fn(neuron_type, J)
+    if isinstance(neuron_type, RatesToSpikesNeuronType):  # amplitude times the wrapped type's
+        base = derivative_function(neuron_type.base_type, current_range)
+        amplitude = neuron_type.amplitude
+        return lambda J: amplitude * base(J)
 
     name = type(neuron_type).__name__
     if current_range is None:

@@ -181,6 +181,8 @@ def data_init(neuron_type, inputs, n_neurons, rng, active=(0.2, 0.8), max_rates=
     """
     inputs = np.asarray(inputs, dtype=float)
     radius = float(np.sqrt(np.mean(np.sum(inputs**2, axis=1))))
+    if not radius > 0:
+        raise ValueError("data_init needs inputs that are not all zero (and finite)")
     encoders = nengo.dists.UniformHypersphere(surface=True).sample(
         n_neurons, inputs.shape[1], rng=rng
     )
@@ -305,6 +307,12 @@ class FeedForward(nengo.Network):
         hidden = [int(n) for n in hidden]
         if not hidden:
             raise ValueError("hidden must name at least one hidden layer")
+        if rule in ("np", "wp") and (synapse is not None or error_synapse is not None):
+            raise ValueError(
+                f"rule={rule!r} correlates each step's noise with the same step's loss, so "
+                "the noise must reach the error within the step: use synapse=None and "
+                "error_synapse=None"
+            )
         self.rule = rule
         rates = _per_layer(learning_rate, len(hidden), "learning_rate")
         neuron_type = neuron_type if neuron_type is not None else nengo.RectifiedLinear()

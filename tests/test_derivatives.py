@@ -144,3 +144,12 @@ def test_feedback_alignment_runs_on_izhikevich():
     with sim:
         sim.run_steps(50)
     assert np.all(np.isfinite(sim.data[probe])) and np.any(sim.data[probe] != 0)
+
+
+def test_spiking_wrapper_of_an_unregistered_type_uses_the_tabulated_fallback(clean_registry):
+    wrapped = nengo.RegularSpiking(DoubledReLU(), amplitude=0.5)
+    with pytest.warns(UserWarning, match="DoubledReLU"):
+        fn = derivative_function(wrapped, current_range=(-1, 6))
+    np.testing.assert_allclose(fn(np.array([0.5, 2.0, 5.0])), 0.5 * 2.0, rtol=1e-6)
+    with pytest.raises(BuildError, match="No derivative is registered for DoubledReLU"):
+        derivative_function(wrapped)

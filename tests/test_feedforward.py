@@ -127,6 +127,10 @@ def test_wiring_per_rule():
         FeedForward(N_IN, HIDDEN, N_OUT, rule="sgd")
     with pytest.raises(ValueError, match="one value per hidden layer"):
         FeedForward(N_IN, HIDDEN, N_OUT, learning_rate=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="noise must reach the error within the step"):
+        FeedForward(N_IN, HIDDEN, N_OUT, rule="wp", error_synapse=0.005)
+    with pytest.raises(ValueError, match="not all zero"):
+        FeedForward(N_IN, HIDDEN, N_OUT, init_inputs=np.zeros((5, N_IN)))
 
 
 @pytest.mark.parametrize(
