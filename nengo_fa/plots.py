@@ -106,7 +106,7 @@ def cosine_per_epoch(cosines, ax=None):
     return fig
 
 
-def snr_bars(snrs, ax=None, log=True):
+def snr_bars(snrs, ax=None, log=True, noise_floor=None):
     """Bar chart of gradient signal-to-noise ratios.
 
     Parameters
@@ -116,6 +116,8 @@ def snr_bars(snrs, ax=None, log=True):
     ax : matplotlib.axes.Axes, optional
     log : bool
         Use a logarithmic y axis.
+    noise_floor : float, optional
+        Drawn as a dashed line: the SNR pure noise gives with as many samples.
 
     Returns
     -------
@@ -123,9 +125,15 @@ def snr_bars(snrs, ax=None, log=True):
     """
     fig, ax = _figure_and_axes(ax)
     ax.bar(list(snrs), list(snrs.values()))
+    if noise_floor is not None:
+        ax.axhline(noise_floor, color="0.4", ls="--", label="pure noise")
+        ax.legend()
     if log:
         ax.set_yscale("log")
     ax.set_ylabel("gradient SNR")
+    ax.tick_params(axis="x", labelrotation=20)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
     return fig
 
 

@@ -74,7 +74,11 @@ def test_snr_bars(save, log):
     assert len(ax.patches) == 3
     assert [p.get_height() for p in ax.patches] == [3.0, 0.5, 0.05]
     assert ax.get_yscale() == ("log" if log else "linear")
+    assert not ax.lines
     save(fig)
+    fig = plots.snr_bars({"BP": 3.0, "NP": 0.01}, noise_floor=0.02)
+    (line,) = fig.axes[0].lines
+    np.testing.assert_array_equal(line.get_ydata(), [0.02, 0.02])
 
 
 @pytest.mark.parametrize(
