@@ -431,12 +431,7 @@ def _load_idx_dataset(name, classes, path, download, flatten, n_train, n_test):
     return Dataset(x_train, y_train, x_test, y_test, classes, name)
 
 
-def load_mnist(path=None, download=False, flatten=True, n_train=None, n_test=None):
-    """Load MNIST handwritten digits (60000 training and 10000 test images).
-
-    Searched in ``path`` if given, else in ``$NENGO_FA_MNIST``, then in the cache
-    directory (`get_cache_dir`).
-
+_IDX_LOADER_DOC = """
     Parameters
     ----------
     path : str or path-like, optional
@@ -465,45 +460,32 @@ def load_mnist(path=None, download=False, flatten=True, n_train=None, n_test=Non
         If a download fails or its checksum does not match.
     CorruptFileError
         If a file is unreadable or inconsistent.
+"""
+
+
+def _with_loader_doc(function):
+    """Append the parameters, return value and errors the IDX loaders share."""
+    function.__doc__ = function.__doc__.rstrip() + "\n" + _IDX_LOADER_DOC
+    return function
+
+
+@_with_loader_doc
+def load_mnist(path=None, download=False, flatten=True, n_train=None, n_test=None):
+    """Load MNIST handwritten digits (60000 training and 10000 test images).
+
+    Searched in ``path`` if given, else in ``$NENGO_FA_MNIST``, then in the cache
+    directory (`get_cache_dir`).
     """
     return _load_idx_dataset("mnist", MNIST_CLASSES, path, download, flatten, n_train, n_test)
 
 
+@_with_loader_doc
 def load_fashion_mnist(path=None, download=False, flatten=True, n_train=None, n_test=None):
     """Load Fashion-MNIST (60000 training and 10000 test images of clothing).
 
     Searched in ``path`` if given, else in ``$NENGO_FA_FASHION_MNIST``, then in the
     cache directory (`get_cache_dir`), then in `DEBIAN_FASHION_MNIST_DIR`. The
     class names are in the result's ``classes``.
-
-    Parameters
-    ----------
-    path : str or path-like, optional
-        Directory holding the four IDX files. If given, no other place is searched
-        and ``download=True`` downloads into it.
-    download : bool, optional
-        Download the missing files from the official mirror, verifying their
-        checksums, if the dataset is found nowhere.
-    flatten : bool, optional
-        Return images as rows of 784 pixels; if False, as 28x28 arrays.
-    n_train, n_test : int, optional
-        Keep only the first ``n_train`` training and ``n_test`` test samples.
-
-    Returns
-    -------
-    Dataset
-        ``x`` float32 in [0, 1], shape ``(n, 784)`` or ``(n, 28, 28)``;
-        ``y`` int64 labels in 0..9.
-
-    Raises
-    ------
-    DatasetNotFoundError
-        If the files are found nowhere and ``download`` is False. The message
-        lists every place searched and how to provide the files.
-    DownloadError
-        If a download fails or its checksum does not match.
-    CorruptFileError
-        If a file is unreadable or inconsistent.
     """
     return _load_idx_dataset(
         "fashion-mnist", FASHION_MNIST_CLASSES, path, download, flatten, n_train, n_test
