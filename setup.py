@@ -16,7 +16,7 @@ setup(
     install_requires=["nengo>=4.1,<5", "numpy>=2", "scipy>=1.10", "threadpoolctl>=3"],
     extras_require={
         "tests": ["pytest>=7", "matplotlib>=3.5", "scikit-learn>=1.0"],
-        "examples": ["matplotlib>=3.5"],
+        "examples": ["matplotlib>=3.5", "scikit-learn>=1.0"],
         "datasets": ["scikit-learn>=1.0"],
         "gui": ["nengo-gui>=0.6"],
     },

@@ -12,8 +12,8 @@ initialization the gradient signal-to-noise ratio:
   the same state (the ``update_angle`` probe); per epoch the mean cosine
   over the epoch's last tenth, and the cosine between the two updates summed
   over the probed steps of that tenth (the tutorial's batch-summed form);
-* **gradient SNR**: per-sample updates at initialization for 1000 test images
-  with the parameters held fixed, ``mean over parameters of |mean| / (std +
+* **gradient SNR**: per-sample updates at initialization for ``--snr-samples``
+  training images with the parameters held fixed, ``mean over parameters of |mean| / (std +
   1e-3)`` (`nengo_fa.metrics.gradient_snr`), updates in units of the RMS
   backpropagation update.
 

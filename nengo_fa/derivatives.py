@@ -94,7 +94,7 @@ def lif_derivative(neuron_type, J, smoothing=LIF_SMOOTHING):
     slope is gated by :math:`\sigma(j/s)^2` (logistic :math:`\sigma`):
     :math:`r'(\rho(j)) \, \sigma(j/s)^2`. The square makes the slope fall off
     exponentially below threshold (with :math:`\sigma` alone it decays only
-    like :math:`(s/j)^2`, giving silent neurons a spurious slope of ~1 Hz per
+    like :math:`(s/j)^2`, giving silent neurons a spurious slope of ~2 Hz per
     unit current one unit below threshold). More than :math:`10 s` above
     threshold this equals the exact slope to within 0.1%.
     """
