@@ -26,7 +26,13 @@ import threadpoolctl
 from scipy.optimize import minimize
 
 import nengo_fa
-from nengo_fa.networks import RULES, frozen_product_rmse, learn_product, learned_rates
+from nengo_fa.networks import (
+    RULES,
+    frozen_product_rmse,
+    learn_product,
+    learned_rates,
+    product_grid,
+)
 from nengo_fa.rank_one import rank_one_updater
 
 NEURON_TYPES = {
@@ -177,9 +183,7 @@ def sizes_table(seeds, sim_time, processes, encoder_rate=None):
     accuracy_table(configs, RULES, seeds, sim_time, processes, encoder_rate)
 
 
-GRID = np.linspace(-1, 1, 41)
-GRID_X = np.array([(a, b) for a in GRID for b in GRID])
-GRID_Y = GRID_X[:, 0] * GRID_X[:, 1]
+GRID_X, GRID_Y = product_grid()
 
 
 def least_squares_rmse(rates):

@@ -40,6 +40,7 @@ second-layer weights and FA's feedback vector; for BP the same
 """
 
 import argparse
+import functools
 import pathlib
 import time
 import warnings
@@ -319,17 +320,11 @@ def main():
 
     dt = 0.001
     sample_every = dt * max(1, args.steps // args.samples)
+    sizes = dict(n_inputs=args.inputs, n_hidden=args.hidden, n_teacher=args.hidden)
+    model = functools.partial(build_model, eta=args.eta, **sizes)
     results = {}
     for rule in RULES:
-        net = build_model(
-            rule,
-            n_inputs=args.inputs,
-            n_hidden=args.hidden,
-            n_teacher=args.hidden,
-            eta=args.eta,
-            sample_every=sample_every,
-            seed=args.seed,
-        )
+        net = model(rule, sample_every=sample_every, seed=args.seed)
         start = time.perf_counter()
         times, params, (fine_times, fine_f) = run(net, args.steps, dt=dt)
         params.update(
@@ -413,15 +408,7 @@ def main():
         for rule in RULES:
             values = []
             for seed in range(args.align_seeds):
-                net = build_model(
-                    rule,
-                    n_inputs=args.inputs,
-                    n_hidden=args.hidden,
-                    n_teacher=args.hidden,
-                    eta=args.eta,
-                    sample_every=dt * steps,
-                    seed=seed,
-                )
+                net = model(rule, sample_every=dt * steps, seed=seed)
                 _, _, (fine_times, fine_f) = run(net, steps, dt=dt)
                 at = np.searchsorted(fine_times / (dt * args.inputs), alphas)
                 values.append(fine_f[at])

@@ -130,16 +130,22 @@ def frozen_output(sim, conn, x):
     return learned_rates(sim, conn.pre_obj, x) @ learned_weights(sim, conn).T
 
 
+def product_grid(points=41):
+    """The product task's test set: a ``points`` x ``points`` grid over [-1, 1]^2 and x0 * x1."""
+    grid = np.linspace(-1, 1, points)
+    x = np.array([(a, b) for a in grid for b in grid])
+    return x, x[:, 0] * x[:, 1]
+
+
 def frozen_product_rmse(sim, net, points=41):
     """RMSE of a `learn_product` network's frozen output against x0 * x1.
 
-    Evaluated on a ``points`` x ``points`` grid over [-1, 1]^2 with the
-    current encoders, biases and decoders (see `frozen_output`).
+    Evaluated on the `product_grid` with the current encoders, biases and
+    decoders (see `frozen_output`).
     """
-    grid = np.linspace(-1, 1, points)
-    x = np.array([(a, b) for a in grid for b in grid])
+    x, target = product_grid(points)
     output = frozen_output(sim, net.layer2, x)[:, 0]
-    return float(np.sqrt(np.mean((output - x[:, 0] * x[:, 1]) ** 2)))
+    return float(np.sqrt(np.mean((output - target) ** 2)))
 
 
 def current_for_rate(neuron_type, rates, low=-1e3, high=1e3, iterations=80):

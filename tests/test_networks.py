@@ -12,6 +12,7 @@ from nengo_fa.networks import (
     learn_product,
     learned_encoders,
     learned_rates,
+    product_grid,
 )
 
 
@@ -79,3 +80,9 @@ def test_gaussian_input_is_a_pure_function_of_the_step(normalized):
     expected = np.random.default_rng([2, 2]).standard_normal((5, 4))[1]
     np.testing.assert_array_equal(steps[11], expected / 2 if normalized else expected)
     assert len({tuple(x) for x in steps}) == 12
+
+
+def test_product_grid():
+    x, target = product_grid(3)
+    assert x.shape == (9, 2) and set(x[:, 0]) == {-1.0, 0.0, 1.0}
+    np.testing.assert_array_equal(target, x[:, 0] * x[:, 1])

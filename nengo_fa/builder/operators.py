@@ -273,7 +273,7 @@ class SimGaussianNoise(Operator):
 
 
 class SimPerturbationEstimate(Operator):
-    r"""Gradient estimates of a perturbation rule: ``out_i = scale_i (L - baseline) noise_i``.
+    r"""Gradient estimates of a perturbation rule: ``out_i += scale (L - baseline) noise_i``.
 
     :math:`L = \frac{1}{2}|\mathbf{e}|^2` of this step's error; the baseline
     then moves towards :math:`L` with time constant ``tau``. The outputs are
@@ -288,9 +288,9 @@ class SimPerturbationEstimate(Operator):
     4. updates ``[baseline, active]``
     """
 
-    def __init__(self, error, noises, outs, scales, baseline, active, tau, tag=None):
+    def __init__(self, error, noises, outs, scale, baseline, active, tau, tag=None):
         super().__init__(tag=tag)
-        self.scales = [float(s) for s in scales]
+        self.scale = float(scale)
         self.tau = float(tau)
         self.sets = []
         self.incs = list(outs)
@@ -304,11 +304,11 @@ class SimPerturbationEstimate(Operator):
     def make_step(self, signals, dt, rng):
         error = signals[self.reads[0]]
         pairs = [
-            (signals[noise], signals[out], scale)
-            for noise, out, scale in zip(self.reads[1:], self.incs, self.scales, strict=True)
+            (signals[noise], signals[out], np.empty(signals[out].shape))  # with a scratch buffer
+            for noise, out in zip(self.reads[1:], self.incs, strict=True)
         ]
         baseline, active = (signals[s] for s in self.updates)
-        rate = min(dt / self.tau, 1.0)
+        rate, scale = min(dt / self.tau, 1.0), self.scale
 
         def step_perturbation_estimate():
             if not error.any():
@@ -319,9 +319,10 @@ class SimPerturbationEstimate(Operator):
                 baseline[...] = loss
                 active[...] = 1.0
                 return
-            advantage = loss - float(baseline)
-            for noise, out, scale in pairs:
-                out += scale * advantage * noise
+            weight = scale * (loss - float(baseline))
+            for noise, out, scratch in pairs:
+                np.multiply(noise, weight, out=scratch)
+                out += scratch
             baseline[...] += rate * (loss - baseline)
 
         return step_perturbation_estimate
@@ -441,10 +442,14 @@ class SimSignFeedback(Operator):
 
 
 def _angle_and_ratio(a, b):
-    norm_a, norm_b = np.linalg.norm(a), np.linalg.norm(b)
+    return _angle_and_ratio_from(np.vdot(a, b), np.linalg.norm(a), np.linalg.norm(b))
+
+
+def _angle_and_ratio_from(dot, norm_a, norm_b):
+    """Angle (degrees, NaN if a norm is 0) and norm ratio of two vectors from their dot product."""
     if norm_a == 0 or norm_b == 0:
         return np.nan, (norm_a / norm_b if norm_b else np.nan)
-    cosine = np.clip(np.vdot(a, b) / (norm_a * norm_b), -1.0, 1.0)
+    cosine = np.clip(dot / (norm_a * norm_b), -1.0, 1.0)
     return np.degrees(np.arccos(cosine)), norm_a / norm_b
 
 
@@ -492,12 +497,16 @@ class SimUpdateAngle(Operator):
         else:
             local, reference, dense, x = values
 
-            def step_update_angle():
-                update, exact = dense.ravel(), (np.outer(reference, x) * dense_scale).ravel()
+            def step_update_angle():  # exact = [dense_scale outer(reference, x), reference]
+                dot = dense_scale * (reference @ dense @ x)
+                squares = np.vdot(dense, dense)
+                exact_squares = dense_scale**2 * (reference @ reference) * (x @ x)
                 if with_bias:
-                    update = np.concatenate([update, local])
-                    exact = np.concatenate([exact, reference])
-                angle[...] = _angle_and_ratio(update, exact)[0]
+                    dot += local @ reference
+                    squares += local @ local
+                    exact_squares += reference @ reference
+                norms = np.sqrt(squares), np.sqrt(exact_squares)
+                angle[...] = _angle_and_ratio_from(dot, *norms)[0]
 
         return step_update_angle
 
