@@ -161,14 +161,64 @@ def tabulated_derivative(neuron_type, current_range, n_points=2001, window=0.1):
         mode="interp",
     )
 
-    def derivative(J):
-        return np.interp(J, grid, slopes)
+    return TabulatedDerivative(neuron_type, grid, slopes)
 
-    return derivative
+
+class Derivative:
+    """``f'(J)`` of ``neuron_type`` from a registered ``fn(neuron_type, J)`` (picklable).
+
+    Other simulators recognize the built-in derivatives by ``fn`` and compute
+    them natively; anything else they run as it is, on the host.
+    """
+
+    def __init__(self, fn, neuron_type):
+        self.fn = fn
+        self.neuron_type = neuron_type
+
+    def __call__(self, J):
+        return self.fn(self.neuron_type, J)
+
+    def __repr__(self):
+        return f"Derivative({self.fn.__name__}, {self.neuron_type})"
+
+
+class ScaledDerivative:
+    """``amplitude * base(J)``: the slope of a spiking wrapper of a rate type.
+
+    `~nengo.RegularSpiking`, `~nengo.StochasticSpiking` and
+    `~nengo.PoissonSpiking` fire at ``amplitude`` times their
+    ``base_type``'s rate on average.
+    """
+
+    def __init__(self, neuron_type, base):
+        self.neuron_type = neuron_type
+        self.amplitude = float(neuron_type.amplitude)
+        self.base = base
+
+    def __call__(self, J):
+        return self.amplitude * self.base(J)
+
+    def __repr__(self):
+        return f"ScaledDerivative({self.neuron_type}, {self.base!r})"
+
+
+class TabulatedDerivative:
+    """Slopes tabulated on an even ``grid`` of currents, interpolated (`tabulated_derivative`)."""
+
+    def __init__(self, neuron_type, grid, slopes):
+        self.neuron_type = neuron_type
+        self.grid = grid
+        self.slopes = slopes
+
+    def __call__(self, J):
+        return np.interp(J, self.grid, self.slopes)
+
+    def __repr__(self):
+        return f"TabulatedDerivative({self.neuron_type}, [{self.grid[0]:g}, {self.grid[-1]:g}])"
 
 
 def derivative_function(neuron_type, current_range=None):
-    """Return ``fn(J) -> dr/dJ`` for ``neuron_type`` (an instance).
+    """Return a picklable ``fn(J) -> dr/dJ`` for ``neuron_type`` (an instance).
 
     Uses the registered analytic derivative if there is one; otherwise a
     `tabulated_derivative` over ``current_range`` (with a warning), and a
@@ -181,11 +231,11 @@ def derivative_function(neuron_type, current_range=None):
         )
     fn = _registered(neuron_type)
     if fn is not None:
-        return lambda J: fn(neuron_type, J)
+        return Derivative(fn, neuron_type)
     if isinstance(neuron_type, RatesToSpikesNeuronType):  # amplitude times the wrapped type's
-        base = derivative_function(neuron_type.base_type, current_range)
-        amplitude = neuron_type.amplitude
-        return lambda J: amplitude * base(J)
+        return ScaledDerivative(
+            neuron_type, derivative_function(neuron_type.base_type, current_range)
+        )
 
     name = type(neuron_type).__name__
     if current_range is None:

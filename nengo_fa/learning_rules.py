@@ -166,6 +166,11 @@ class EncoderRule(LearningRuleType):
     downstream = ConnectionParam("downstream", default=None, optional=True, readonly=True)
     reference = ConnectionParam("reference", default=None, optional=True, readonly=True)
 
+    #: Whether the rule's encoder update is a dense ``delta`` that Nengo adds to
+    #: the encoders (as for its own rules), rather than a rank-one step applied
+    #: in place.
+    dense_update = False
+
     #: What a subclass needs when neither ``downstream`` nor ``error_size`` is given.
     _needs = "the downstream connection to send the error back through"
 
@@ -519,3 +524,5 @@ class WeightPerturbation(NodePerturbation):
     error_size, learning_rate, noise, baseline_tau, learn_bias, reference
         As for `NodePerturbation`.
     """
+
+    dense_update = True

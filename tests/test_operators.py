@@ -5,7 +5,7 @@ import pytest
 from nengo.builder.signal import Signal, SignalDict
 from nengo.exceptions import BuildError
 
-from nengo_fa.builder import SimOuter, SimRankOneUpdate, SimRateSlope, TransposedDotInc
+from nengo_fa.builder import SimEncoderUpdate, SimOuter, SimRateSlope, TransposedDotInc
 from nengo_fa.builder.operators import SimGaussianNoise
 
 
@@ -21,14 +21,14 @@ def test_rank_one_update():
     rng = np.random.RandomState(0)
     encoders = rng.standard_normal((6, 16))
     bias, enc_step, bias_step, x = (rng.standard_normal(n) for n in (6, 6, 6, 8))
-    signals, (enc_sig, b_sig, es_sig, bs_sig, x_sig) = signal_dict(
-        encoders, bias, enc_step, bias_step, x
+    signals, (enc_sig, b_sig, es_sig, bs_sig, x_sig, decay) = signal_dict(
+        encoders, bias, enc_step, bias_step, x, 0.0
     )
     # every other column: a strided view, as the optimizer may leave a signal
     view = Signal(enc_sig.initial_value[:, ::2], base=enc_sig, name="strided", offset=0)
     signals.init(view)
 
-    op = SimRankOneUpdate(view, b_sig, es_sig, bs_sig, x_sig, encoder_scale=0.25)
+    op = SimEncoderUpdate(view, b_sig, es_sig, bs_sig, x_sig, decay, encoder_scale=0.25)
     step = op.make_step(signals, dt=0.001, rng=None)
     start = signals[view].copy()
     step()
@@ -36,6 +36,22 @@ def test_rank_one_update():
     np.testing.assert_allclose(signals[view], start + 2 * 0.25 * np.outer(enc_step, x))
     np.testing.assert_allclose(signals[b_sig], bias + 2 * bias_step)
     np.testing.assert_array_equal(signals[enc_sig][:, 1::2], encoders[:, 1::2])
+
+
+def test_encoder_update_decays_only_on_learning_steps():
+    encoders, bias, x = np.arange(6.0).reshape(3, 2), np.ones(3), np.array([1.0, -1.0])
+    signals, (enc, b, enc_step, bias_step, x_sig, decay) = signal_dict(
+        encoders, bias, np.zeros(3), [0.5, 0.0, -0.5], x, 0.1
+    )
+    step = SimEncoderUpdate(enc, b, enc_step, bias_step, x_sig, decay, 1.0).make_step(
+        signals, 0.001, None
+    )
+    step()  # no encoder step: no decay, no rank-one update; the biases still move
+    np.testing.assert_array_equal(signals[enc], encoders)
+    np.testing.assert_array_equal(signals[b], [1.5, 1.0, 0.5])
+    signals[enc_step][...] = [1.0, 0.0, 2.0]
+    step()
+    np.testing.assert_allclose(signals[enc], 0.9 * encoders + np.outer([1.0, 0.0, 2.0], x))
 
 
 def test_rate_slope_operator():
@@ -66,18 +82,31 @@ def test_outer():
     np.testing.assert_allclose(signals[y], 0.5 * np.outer([1.0, -2.0], [0.5, 3.0, -1.0]))
 
 
-@pytest.mark.parametrize("contiguous", [True, False])
-def test_gaussian_noise_is_seeded_by_the_simulator_rng(contiguous):
-    signals, (base,) = signal_dict(np.zeros((400, 6)))
-    noise = base if contiguous else Signal(base.initial_value[:, ::2], base=base, offset=0)
-    if not contiguous:
-        signals.init(noise)
-    op = SimGaussianNoise(noise, std=2.0)
-    samples = []
-    for seed in (3, 3, 4):
-        op.make_step(signals, dt=0.001, rng=np.random.RandomState(seed))()
-        samples.append(signals[noise].copy())
-    np.testing.assert_array_equal(samples[0], samples[1])
-    assert not np.allclose(samples[0], samples[2])
-    assert np.std(samples[0]) == pytest.approx(2.0, rel=0.1)
-    assert abs(np.mean(samples[0])) < 0.2
+def test_gaussian_noise_is_a_function_of_seed_and_step():
+    """Block boundaries, resets and operator order do not change the samples."""
+    signals, (noise, step, gate) = signal_dict(np.zeros((300, 5)), 0, 1.0)
+    op = SimGaussianNoise(noise, std=2.0, seed=7, step=step, gate=gate)
+    assert op.steps_per_block == 2**16 // 1500
+
+    def samples(steps, op=op):
+        run = op.make_step(signals, dt=0.001, rng=None)
+        out = []
+        for k in steps:
+            signals[step][...] = k
+            run()
+            out.append(signals[noise].copy())
+        return np.array(out)
+
+    steps = np.arange(1, 2 * op.steps_per_block + 3)
+    first = samples(steps)
+    np.testing.assert_array_equal(samples(steps[::-1])[::-1], first)
+    np.testing.assert_array_equal(
+        samples(steps, op=SimGaussianNoise(noise, 2.0, 7, step, gate)), first
+    )
+    assert not np.allclose(
+        samples(steps[:3], op=SimGaussianNoise(noise, 2.0, 8, step, gate)), first[:3]
+    )
+    assert np.std(first) == pytest.approx(2.0, rel=0.02)
+    assert abs(np.mean(first)) < 0.02
+    signals[gate][...] = 0.0
+    assert not samples([5]).any()

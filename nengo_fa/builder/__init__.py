@@ -1,41 +1,70 @@
 r"""Build the encoder learning rules into a Nengo model.
 
-One step of any encoder rule on a connection into ensemble ``post``, as built
-here (stock Nengo operators unless marked *new*):
+One step of a rule on a connection into ensemble ``post`` (stock Nengo
+operators unless marked *new*; each rule's build function in `.rules` reads
+in this order):
 
-1. ``error`` :math:`\mathbf{e}`: from connections into ``conn.learning_rule``,
-   or, chained, the ``local_error`` of the encoder rule on ``downstream``.
-2. teaching signal :math:`M \mathbf{e}`: for `.BackpropEncoder` the live
-   forward weights transposed (*new* `TransposedDotInc` through the next
-   layer's encoders when chained, then through ``downstream``'s weights);
-   for `.FeedbackAlignment` `~nengo.builder.operator.DotInc` with the fixed
-   scaled feedback.
-3. ``local_error`` :math:`\delta = M \mathbf{e} \odot f'(J)`
-   (`~nengo.builder.operator.ElementwiseInc`; :math:`f'(J)` of the current
-   the neurons received this step comes from *new* `SimRateSlope`, computed
-   once per ensemble however many rules it has).
-4. per-neuron step :math:`s = -C \delta`, :math:`C = \kappa \Delta t \, n s_J^2`
-   (``bias_delta`` when biases are learned), summed over all rules on ``post``.
-5. *new* `SimRankOneUpdate`, once per ensemble: scaled encoders
-   :math:`E \mathrel{+}= s \mathbf{x}^T / r^2` in place (BLAS ``ger``) with
-   :math:`\mathbf{x}` the ensemble's decoded input, and biases
-   :math:`b \mathrel{+}= s`.
+1. ``error`` :math:`\mathbf{e}`: from connections into ``conn.learning_rule``
+   (`~nengo.builder.operator.Reset`), or, chained, the ``local_error`` of the
+   encoder rule on ``downstream``.
+2. ``teaching`` :math:`M \mathbf{e}`: `~nengo.builder.operator.DotInc` with
+   a fixed or learned feedback matrix; backpropagation through the live
+   transposed weights (*new* `.TransposedDotInc`); sign symmetry through
+   *new* `.SimForwardMatrix`; perturbation rules from the loss and their noise
+   (*new* `.SimGaussianNoise`, `.SimPerturbationLoss`).
+3. ``local_error`` :math:`\delta = f'(J) \odot M \mathbf{e}`
+   (`~nengo.builder.operator.ElementwiseInc`), with :math:`f'(J)` of the
+   current the neurons received this step from *new* `.SimRateSlope`, once
+   per ensemble.
+4. ``step`` :math:`-C \delta` (`~nengo.builder.operator.ElementwiseInc`),
+   added (`~nengo.builder.operator.Copy`) into the ensemble's encoder and
+   bias steps, which *new* `.SimEncoderUpdate` applies in place once per
+   ensemble: :math:`E \mathrel{+}= \mathbf{u} \mathbf{x}^T / r^2`,
+   :math:`\mathbf{b} \mathrel{+}= \mathbf{v}` (`.update`).
 
-Nengo's generic learning-rule builder would add a dense ``delta`` signal and
-``Copy(delta -> encoders)``, which costs two full passes over the encoder
-matrix per step; this module removes that copy and fills the dense ``delta``
-only when it is probed.
+Modules: `.operators` (the new operators), `.update` (the per-ensemble
+record), `.flow` (the shared steps), `.rules` (one build function per rule),
+`.comparisons` (diagnostics built only when probed) and `.learning_rule`
+(Nengo's learning-rule builder without the dense ``delta`` for rules that
+update in place).
 """
 
-from nengo_fa.builder import rules  # noqa: F401  (registers the builders)
-from nengo_fa.builder.encoder import BuiltEncoderRule, build_encoder_rule
-from nengo_fa.builder.operators import SimOuter, SimRankOneUpdate, SimRateSlope, TransposedDotInc
+from nengo_fa.builder import learning_rule, rules  # noqa: F401  (register the builders)
+from nengo_fa.builder.flow import BuiltEncoderRule
+from nengo_fa.builder.operators import (
+    SimDenseUpdateAngle,
+    SimEncoderUpdate,
+    SimFeedbackUpdate,
+    SimForwardMatrix,
+    SimGatedDecay,
+    SimGaussianNoise,
+    SimMatrixComparison,
+    SimOuter,
+    SimPerturbationLoss,
+    SimRateSlope,
+    SimScaledNoise,
+    SimVectorAngle,
+    TransposedDotInc,
+)
+from nengo_fa.builder.update import EnsembleLearning, ensemble_learning
 
-__all__ = [
-    "BuiltEncoderRule",
-    "SimOuter",
-    "SimRankOneUpdate",
-    "SimRateSlope",
-    "TransposedDotInc",
-    "build_encoder_rule",
+#: Every operator nengo-fa adds: what another simulator must implement.
+OPERATORS = (
+    SimRateSlope,
+    SimEncoderUpdate,
+    TransposedDotInc,
+    SimForwardMatrix,
+    SimFeedbackUpdate,
+    SimGatedDecay,
+    SimGaussianNoise,
+    SimPerturbationLoss,
+    SimScaledNoise,
+    SimOuter,
+    SimVectorAngle,
+    SimDenseUpdateAngle,
+    SimMatrixComparison,
+)
+
+__all__ = ["BuiltEncoderRule", "EnsembleLearning", "OPERATORS", "ensemble_learning"] + [
+    op.__name__ for op in OPERATORS
 ]

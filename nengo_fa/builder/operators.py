@@ -1,7 +1,24 @@
-"""Operators nengo-fa adds to Nengo's: the genuinely new steps of the encoder rules.
+"""The operators nengo-fa adds to Nengo's: the genuinely new steps of the encoder rules.
 
-Each is small, declares its ``sets``/``incs``/``reads``/``updates`` as Nengo's
-operators do, and returns a closure from ``make_step``.
+Everything else a rule does is built from Nengo's stock operators (`~nengo.builder.operator.Reset`,
+`~nengo.builder.operator.Copy`, `~nengo.builder.operator.DotInc`,
+`~nengo.builder.operator.ElementwiseInc`). Each operator here declares its
+``sets``/``incs``/``reads``/``updates`` as Nengo's do, names them with
+properties, and returns a small closure from ``make_step``; this is the
+interface other simulators implement (`nengo_fa.ocl` plans, `nengo_fa.dl`
+OpBuilders).
+
+Learning rules:
+
+* `SimRateSlope`: :math:`f'(J)`, once per ensemble.
+* `SimEncoderUpdate`: the in-place encoder and bias update, once per ensemble.
+* `TransposedDotInc`: :math:`Y \\mathrel{+}= A^T X` through live weights (backpropagation).
+* `SimForwardMatrix`: the live forward matrix, or its signs (sign symmetry).
+* `SimFeedbackUpdate`, `SimGatedDecay`: Kolen-Pollack's learned feedback and weight decay.
+* `SimGaussianNoise`, `SimPerturbationLoss`, `SimScaledNoise`: the perturbation rules.
+
+Comparisons with backpropagation, built only when probed: `SimOuter`,
+`SimVectorAngle`, `SimDenseUpdateAngle`, `SimMatrixComparison`.
 """
 
 import numpy as np
@@ -12,8 +29,23 @@ from nengo_fa.rank_one import rank_one_updater
 
 
 class SimRateSlope(Operator):
-    """Set ``slope = f'(J)``, the rate-curve slope (Hz per unit current) at ``J``.
+    r"""Set ``slope`` to :math:`f'(J)`, the slope of a neuron type's rate curve.
 
+    Parameters
+    ----------
+    derivative : callable
+        ``derivative(J) -> slope`` (Hz per unit current), from
+        `nengo_fa.derivatives.derivative_function`; its ``neuron_type``
+        attribute, where present, lets other simulators compute it natively.
+    J : Signal
+        The input current the neurons received this step.
+    slope : Signal
+        The slope :math:`f'(J)`, same shape as ``J``.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
     1. sets ``[slope]``
     2. incs ``[]``
     3. reads ``[J]``
@@ -51,40 +83,56 @@ class SimRateSlope(Operator):
         return step_rate_slope
 
 
-class SimRankOneUpdate(Operator):
-    r"""Apply ``encoders += encoder_scale * outer(encoder_step, x)`` and ``bias += bias_step``.
+class SimEncoderUpdate(Operator):
+    r"""Update an ensemble's scaled encoders and biases in place.
 
-    Done in place by `.rank_one_updater` (BLAS ``ger`` where possible). Rules
-    that need it can add a dense encoder step (`add_dense_step`, added as
-    is) and a weight decay (`add_decay`, multiplying the encoders first).
+    .. math::
 
+       E \leftarrow (1 - \lambda) E + s \, \mathbf{u} \mathbf{x}^T, \qquad
+       \mathbf{b} \leftarrow \mathbf{b} + \mathbf{v}
+
+    with :math:`\mathbf{u}` the encoder step and :math:`\mathbf{v}` the bias
+    step (summed over every rule on the ensemble), :math:`\mathbf{x}` the
+    ensemble's decoded input and :math:`s = 1 / r^2`. The decay
+    :math:`\lambda` (a Kolen-Pollack rule's :math:`\lambda_{KP} \Delta t`)
+    applies only on steps whose encoder step is not all zero, so that gating
+    the error off freezes the encoders. The rank-one term is one BLAS ``ger``
+    (`nengo_fa.rank_one`) and is skipped when :math:`\mathbf{u} = 0`.
+
+    Parameters
+    ----------
+    encoders : Signal
+        The ensemble's scaled encoders, ``(n_neurons, dimensions)``.
+    bias : Signal
+        The ensemble's biases, ``(n_neurons,)``.
+    encoder_step : Signal
+        :math:`\mathbf{u}`, ``(n_neurons,)``.
+    bias_step : Signal
+        :math:`\mathbf{v}`, ``(n_neurons,)``.
+    x : Signal
+        :math:`\mathbf{x}`, ``(dimensions,)``.
+    decay : Signal
+        :math:`\lambda`, a scalar (0 for none).
+    encoder_scale : float
+        :math:`s`.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
     1. sets ``[]``
     2. incs ``[]``
-    3. reads ``[encoder_step, bias_step, x]`` (+ ``[dense_step]``)
+    3. reads ``[encoder_step, bias_step, x, decay]``
     4. updates ``[encoders, bias]``
     """
 
-    def __init__(self, encoders, bias, encoder_step, bias_step, x, encoder_scale, tag=None):
+    def __init__(self, encoders, bias, encoder_step, bias_step, x, decay, encoder_scale, tag=None):
         super().__init__(tag=tag)
         self.encoder_scale = float(encoder_scale)
-        self.decay = 1.0
         self.sets = []
         self.incs = []
-        self.reads = [encoder_step, bias_step, x]
+        self.reads = [encoder_step, bias_step, x, decay]
         self.updates = [encoders, bias]
-
-    def add_dense_step(self, dense_step):
-        """Also add ``dense_step`` (same shape as the encoders) every step."""
-        assert len(self.reads) == 3, "one dense step per ensemble"
-        self.reads.append(dense_step)
-
-    def add_decay(self, factor):
-        """Also multiply the encoders by ``factor``, before the updates.
-
-        Only on steps whose ``encoder_step`` is not all zero, so that gating
-        the error off freezes the encoders.
-        """
-        self.decay *= float(factor)
 
     @property
     def encoder_step(self):
@@ -97,6 +145,10 @@ class SimRankOneUpdate(Operator):
     @property
     def x(self):
         return self.reads[2]
+
+    @property
+    def decay(self):
+        return self.reads[3]
 
     @property
     def encoders(self):
@@ -118,60 +170,41 @@ class SimRankOneUpdate(Operator):
         encoder_step = signals[self.encoder_step]
         bias_step = signals[self.bias_step]
         x = signals[self.x]
-        dense = signals[self.reads[3]] if len(self.reads) > 3 else None
-        scale, decay = self.encoder_scale, self.decay
+        decay = signals[self.decay]
+        scale = self.encoder_scale
         update_encoders = rank_one_updater(encoders)
 
-        def step_rank_one_update():
-            if decay != 1.0 and encoder_step.any():
-                encoders[...] *= decay
-            update_encoders(scale, encoder_step, x)
-            if dense is not None:
-                encoders[...] += dense
+        def step_encoder_update():
+            if encoder_step.any():
+                if decay:
+                    encoders[...] *= 1.0 - decay
+                update_encoders(scale, encoder_step, x)
             bias[...] += bias_step
 
-        return step_rank_one_update
-
-
-class SimOuter(Operator):
-    """Set ``Y = scale * outer(u, v)``.
-
-    1. sets ``[Y]``
-    2. incs ``[]``
-    3. reads ``[u, v]``
-    4. updates ``[]``
-    """
-
-    def __init__(self, u, v, Y, scale, tag=None):
-        super().__init__(tag=tag)
-        self.scale = float(scale)
-        self.sets = [Y]
-        self.incs = []
-        self.reads = [u, v]
-        self.updates = []
-
-    @property
-    def _descstr(self):
-        return f"{self.scale} * outer({self.reads[0]}, {self.reads[1]}) -> {self.sets[0]}"
-
-    def make_step(self, signals, dt, rng):
-        u, v, Y = signals[self.reads[0]], signals[self.reads[1]], signals[self.sets[0]]
-        scale = self.scale
-
-        def step_outer():
-            np.multiply.outer(scale * u, v, out=Y)
-
-        return step_outer
+        return step_encoder_update
 
 
 class TransposedDotInc(Operator):
     """Increment ``Y += A.T @ X`` (``A`` 2-D, ``X`` and ``Y`` 1-D).
 
     Nengo's `~nengo.builder.operator.DotInc` computes ``A @ X``, and a
-    transposed view of a signal does not survive the optimizer (it remaps
-    views assuming their axes keep the base's order), so the live decoders
-    are read untransposed here.
+    transposed view of a signal does not survive Nengo's optimizer (it
+    remaps views assuming their axes keep the base's order), so live
+    weights are read untransposed here.
 
+    Parameters
+    ----------
+    A : Signal
+        ``(m, n)`` matrix.
+    X : Signal
+        ``(m,)`` vector.
+    Y : Signal
+        ``(n,)`` vector, incremented.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
     1. sets ``[]``
     2. incs ``[Y]``
     3. reads ``[A, X]``
@@ -215,7 +248,7 @@ class TransposedDotInc(Operator):
 
 
 def forward_matrix(next_encoders, weights, n_pre):
-    """Dense forward matrix from a layer's rates: ``next_encoders @ W`` (or ``W``).
+    r"""Dense forward matrix :math:`F` from a layer's rates: ``next_encoders @ W`` (or ``W``).
 
     ``weights`` may be a matrix, a vector (elementwise) or a scalar;
     ``next_encoders`` is None when the error is measured at ``W``'s output.
@@ -227,112 +260,104 @@ def forward_matrix(next_encoders, weights, n_pre):
     return next_encoders * weights
 
 
-class SimGaussianNoise(Operator):
-    """Set ``noise`` to fresh zero-mean Gaussian samples of standard deviation ``std``.
+class SimForwardMatrix(Operator):
+    r"""Set ``out`` to :math:`s F^T`, or :math:`s \, \mathrm{sign}(F)^T`, from live weights.
 
-    Drawn with a `numpy.random.Generator` (ziggurat, faster than the legacy
-    generator for large arrays) seeded from the simulator's random number
-    generator, so runs repeat with the seed and after ``sim.reset()``. With a
-    ``gate`` signal, the noise is zero on steps where the gate is zero.
+    :math:`F` is the forward matrix from a layer's rates to where its error
+    is measured (`forward_matrix`): the weights :math:`W` of the downstream
+    connection, times the next layer's scaled encoders :math:`E` for a
+    chained error.
 
-    1. sets ``[noise]``
+    Parameters
+    ----------
+    next_encoders : Signal or None
+        :math:`E`, ``(n_next, size_out)``, or None for an external error.
+    weights : Signal
+        :math:`W`: ``(size_out, n_pre)``, or a vector or scalar (elementwise).
+    out : Signal
+        ``(n_pre, n_next or size_out)``.
+    scale : float
+        :math:`s`.
+    sign : bool
+        Take the signs of :math:`F` (sign symmetry).
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
+    1. sets ``[out]``
     2. incs ``[]``
-    3. reads ``[]`` (``[gate]`` if given)
+    3. reads ``[next_encoders, weights]`` (``[weights]`` without next encoders)
     4. updates ``[]``
     """
 
-    def __init__(self, noise, std, gate=None, tag=None):
+    def __init__(self, next_encoders, weights, out, scale=1.0, sign=False, tag=None):
         super().__init__(tag=tag)
-        self.std = float(std)
-        self.sets = [noise]
+        self.scale = float(scale)
+        self.sign = bool(sign)
+        self.sets = [out]
         self.incs = []
-        self.reads = [] if gate is None else [gate]
+        self.reads = ([] if next_encoders is None else [next_encoders]) + [weights]
         self.updates = []
 
     @property
-    def _descstr(self):
-        return f"N(0, {self.std:g}^2) -> {self.sets[0]}"
+    def next_encoders(self):
+        return self.reads[0] if len(self.reads) == 2 else None
 
-    def make_step(self, signals, dt, rng):
-        noise = signals[self.sets[0]]
-        gate = signals[self.reads[0]] if self.reads else np.ones(())
-        std = self.std
-        generator = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
-        contiguous = noise.flags.c_contiguous  # `out=` needs contiguous memory
+    @property
+    def weights(self):
+        return self.reads[-1]
 
-        def step_gaussian_noise():
-            if not gate:
-                noise[...] = 0.0
-            elif contiguous:
-                generator.standard_normal(out=noise)
-                noise[...] *= std
-            else:
-                noise[...] = generator.standard_normal(noise.shape) * std
-
-        return step_gaussian_noise
-
-
-class SimPerturbationEstimate(Operator):
-    r"""Gradient estimates of a perturbation rule: ``out_i += scale (L - baseline) noise_i``.
-
-    :math:`L = \frac{1}{2}|\mathbf{e}|^2` of this step's error; the baseline
-    then moves towards :math:`L` with time constant ``tau``. The outputs are
-    incremented. ``active`` (the gate of the rule's `SimGaussianNoise`) is set
-    to 0 on steps whose error is exactly zero (learning gated off), so the
-    next step is noise-free; on the first step after that (and on the very
-    first step) the baseline restarts at the noise-free :math:`L`.
-
-    1. sets ``[]``
-    2. incs ``outs``
-    3. reads ``[error] + noises``
-    4. updates ``[baseline, active]``
-    """
-
-    def __init__(self, error, noises, outs, scale, baseline, active, tau, tag=None):
-        super().__init__(tag=tag)
-        self.scale = float(scale)
-        self.tau = float(tau)
-        self.sets = []
-        self.incs = list(outs)
-        self.reads = [error] + list(noises)
-        self.updates = [baseline, active]
+    @property
+    def out(self):
+        return self.sets[0]
 
     @property
     def _descstr(self):
-        return f"(L({self.reads[0]}) - {self.updates[0]}) x noise -> {self.incs}"
+        sign = "sign" if self.sign else ""
+        return f"{self.scale:g} {sign}(F({self.reads}))^T -> {self.out}"
 
     def make_step(self, signals, dt, rng):
-        error = signals[self.reads[0]]
-        pairs = [
-            (signals[noise], signals[out], np.empty(signals[out].shape))  # with a scratch buffer
-            for noise, out in zip(self.reads[1:], self.incs, strict=True)
-        ]
-        baseline, active = (signals[s] for s in self.updates)
-        rate, scale = min(dt / self.tau, 1.0), self.scale
+        encoders = None if self.next_encoders is None else signals[self.next_encoders]
+        weights = signals[self.weights]
+        out = signals[self.out]
+        scale, sign = self.scale, self.sign
+        n_pre = out.shape[0]
 
-        def step_perturbation_estimate():
-            if not error.any():
-                active[...] = 0.0
-                return
-            loss = 0.5 * float(np.dot(error, error))
-            if not active:  # this step was noise-free: restart the baseline
-                baseline[...] = loss
-                active[...] = 1.0
-                return
-            weight = scale * (loss - float(baseline))
-            for noise, out, scratch in pairs:
-                np.multiply(noise, weight, out=scratch)
-                out += scratch
-            baseline[...] += rate * (loss - baseline)
+        def step_forward_matrix():
+            forward = forward_matrix(encoders, weights, n_pre)
+            out[...] = scale * (np.sign(forward.T) if sign else forward.T)
 
-        return step_perturbation_estimate
+        return step_forward_matrix
 
 
 class SimFeedbackUpdate(Operator):
-    """Update a learned feedback matrix: ``B *= decay; B[rows] += scale * outer(u, v)``.
+    r"""Kolen-Pollack's feedback update: :math:`B \leftarrow dB + s \, \mathbf{u} \mathbf{v}^T`.
 
-    Nothing happens on steps where ``v`` (the error side) is exactly zero.
+    The rank-one term updates only the rows ``rows`` of :math:`B`.
 
+    Nothing happens on steps where :math:`\mathbf{v}` (the error side) is
+    all zero, so gating the error off freezes :math:`B`.
+
+    Parameters
+    ----------
+    B : Signal
+        The learned feedback matrix, ``(n_neurons, error size)``.
+    rows : slice
+        The rows of ``B`` the rank-one term updates.
+    u : Signal
+        Presynaptic side, one value per row in ``rows``.
+    v : Signal
+        Error side, one value per column of ``B``.
+    scale : float
+        :math:`s`.
+    decay : float
+        :math:`d = 1 - \lambda \Delta t`.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
     1. sets ``[]``
     2. incs ``[]``
     3. reads ``[u, v]``
@@ -350,12 +375,24 @@ class SimFeedbackUpdate(Operator):
         self.updates = [B]
 
     @property
+    def u(self):
+        return self.reads[0]
+
+    @property
+    def v(self):
+        return self.reads[1]
+
+    @property
+    def B(self):
+        return self.updates[0]
+
+    @property
     def _descstr(self):
-        return f"{self.decay:g} {self.updates[0]} + {self.scale:g} outer{tuple(self.reads)}"
+        return f"{self.decay:g} {self.B} + {self.scale:g} outer({self.u}, {self.v})"
 
     def make_step(self, signals, dt, rng):
-        B = signals[self.updates[0]]
-        u, v = (signals[s] for s in self.reads)
+        B = signals[self.B]
+        u, v = signals[self.u], signals[self.v]
         scale, decay = self.scale, self.decay
         update = rank_one_updater(B[self.rows])
 
@@ -368,12 +405,25 @@ class SimFeedbackUpdate(Operator):
         return step_feedback_update
 
 
-class SimDecay(Operator):
-    """Multiply a signal by a constant factor on each step where ``gate`` is not all zero.
+class SimGatedDecay(Operator):
+    """Multiply ``x`` by ``factor`` on each step where ``gate`` is not all zero.
 
     The weight decay that accompanies a learning rule: ``gate`` is the rule's
     error, so gating the error off freezes ``x``.
 
+    Parameters
+    ----------
+    x : Signal
+        The decaying signal (e.g. a connection's weights).
+    factor : float
+        :math:`1 - \\lambda \\Delta t`.
+    gate : Signal
+        Decay only on steps where it is not all zero.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
     1. sets ``[]``
     2. incs ``[]``
     3. reads ``[gate]``
@@ -389,63 +439,322 @@ class SimDecay(Operator):
         self.updates = [x]
 
     @property
-    def _descstr(self):
-        return f"{self.updates[0]} *= {self.factor:g} if any({self.reads[0]})"
+    def gate(self):
+        return self.reads[0]
 
-    def make_step(self, signals, dt, rng):
-        x = signals[self.updates[0]]
-        gate = signals[self.reads[0]]
-        factor = self.factor
-
-        def step_decay():
-            if gate.any():
-                x[...] *= factor
-
-        return step_decay
-
-
-class SimSignFeedback(Operator):
-    """``teaching += scale * sign(F)^T @ error``, F the live forward matrix (`forward_matrix`).
-
-    1. sets ``[]``
-    2. incs ``[teaching]``
-    3. reads ``[weights, error]`` (and ``next_encoders`` first, if given)
-    4. updates ``[]``
-    """
-
-    def __init__(self, next_encoders, weights, error, teaching, scale, tag=None):
-        super().__init__(tag=tag)
-        self.scale = float(scale)
-        self.has_encoders = next_encoders is not None
-        self.sets = []
-        self.incs = [teaching]
-        self.reads = ([next_encoders] if self.has_encoders else []) + [weights, error]
-        self.updates = []
+    @property
+    def x(self):
+        return self.updates[0]
 
     @property
     def _descstr(self):
-        return f"{self.scale:g} sign(F)^T {self.reads[-1]} -> {self.incs[0]}"
+        return f"{self.x} *= {self.factor:g} if any({self.gate})"
 
     def make_step(self, signals, dt, rng):
-        values = [signals[s] for s in self.reads]
-        encoders = values[0] if self.has_encoders else None
-        weights, error = values[-2:]
-        teaching = signals[self.incs[0]]
+        x = signals[self.x]
+        gate = signals[self.gate]
+        factor = self.factor
+
+        def step_gated_decay():
+            if gate.any():
+                x[...] *= factor
+
+        return step_gated_decay
+
+
+class SimGaussianNoise(Operator):
+    r"""Set ``noise`` to zero-mean Gaussian samples of standard deviation ``std``.
+
+    The samples of step :math:`t` are a pure function of ``seed`` and
+    :math:`t`: they are drawn in blocks of steps, block :math:`k` from a
+    `numpy.random.Generator` seeded with ``(seed, k)``. So the noise is the
+    same in every simulator, after ``sim.reset()`` and in a simulator
+    restored from a pickle, whatever the order in which operators are
+    created. On steps where ``gate`` is zero the noise is zero.
+
+    Parameters
+    ----------
+    noise : Signal
+        The output, any shape.
+    std : float
+        Standard deviation.
+    seed : int
+        Seed of the noise stream (from the connection's seed at build time).
+    step : Signal
+        The simulator's step counter (``model.step``).
+    gate : Signal
+        Scalar; noise only where it is nonzero.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
+    1. sets ``[noise]``
+    2. incs ``[]``
+    3. reads ``[step, gate]``
+    4. updates ``[]``
+    """
+
+    #: Samples drawn at once (a block is at least one step).
+    block_size = 2**16
+
+    def __init__(self, noise, std, seed, step, gate, tag=None):
+        super().__init__(tag=tag)
+        self.std = float(std)
+        self.seed = int(seed)
+        self.sets = [noise]
+        self.incs = []
+        self.reads = [step, gate]
+        self.updates = []
+
+    @property
+    def noise(self):
+        return self.sets[0]
+
+    @property
+    def step(self):
+        return self.reads[0]
+
+    @property
+    def gate(self):
+        return self.reads[1]
+
+    @property
+    def steps_per_block(self):
+        return max(1, self.block_size // max(1, self.noise.size))
+
+    @property
+    def _descstr(self):
+        return f"N(0, {self.std:g}^2) -> {self.noise}"
+
+    def samples(self, block):
+        """Standard normal samples of ``block``, shape ``(steps_per_block,) + noise.shape``."""
+        generator = np.random.default_rng([self.seed, block])
+        return generator.standard_normal((self.steps_per_block,) + self.noise.shape)
+
+    def make_step(self, signals, dt, rng):
+        noise = signals[self.noise]
+        step = signals[self.step]
+        gate = signals[self.gate]
+        std, per_block = self.std, self.steps_per_block
+        cache = {}
+
+        def step_gaussian_noise():
+            if not gate:
+                noise[...] = 0.0
+                return
+            block, row = divmod(int(step) - 1, per_block)
+            if block not in cache:
+                cache.clear()
+                cache[block] = self.samples(block)
+            np.multiply(cache[block][row], std, out=noise)
+
+        return step_gaussian_noise
+
+
+class SimPerturbationLoss(Operator):
+    r"""A perturbation rule's scalar weight :math:`w = c \, (L - \bar{L})`, and its baseline.
+
+    :math:`L = \frac{1}{2}|\mathbf{e}|^2` is this step's loss; the baseline
+    :math:`\bar L` then moves towards :math:`L` with time constant ``tau``.
+    ``active`` (the gate of the rule's `SimGaussianNoise`) is set to 0 on
+    steps whose error is exactly zero (learning gated off), so the next step
+    is noise-free; on the first step after that (and on the very first step)
+    the baseline restarts at the noise-free :math:`L`. On those steps
+    :math:`w = 0`.
+
+    Parameters
+    ----------
+    error : Signal
+        :math:`\mathbf{e}`.
+    weight : Signal
+        :math:`w`, scalar.
+    baseline : Signal
+        :math:`\bar L`, scalar state.
+    active : Signal
+        Scalar state: 1 while the noise is on.
+    scale : float
+        :math:`c = 1 / \sigma^2`.
+    tau : float
+        Time constant of the baseline (s).
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
+    1. sets ``[weight]``
+    2. incs ``[]``
+    3. reads ``[error]``
+    4. updates ``[baseline, active]``
+    """
+
+    def __init__(self, error, weight, baseline, active, scale, tau, tag=None):
+        super().__init__(tag=tag)
+        self.scale = float(scale)
+        self.tau = float(tau)
+        self.sets = [weight]
+        self.incs = []
+        self.reads = [error]
+        self.updates = [baseline, active]
+
+    @property
+    def error(self):
+        return self.reads[0]
+
+    @property
+    def weight(self):
+        return self.sets[0]
+
+    @property
+    def baseline(self):
+        return self.updates[0]
+
+    @property
+    def active(self):
+        return self.updates[1]
+
+    @property
+    def _descstr(self):
+        return f"{self.scale:g} (L({self.error}) - {self.baseline}) -> {self.weight}"
+
+    def make_step(self, signals, dt, rng):
+        error = signals[self.error]
+        weight = signals[self.weight]
+        baseline, active = signals[self.baseline], signals[self.active]
+        rate, scale = min(dt / self.tau, 1.0), self.scale
+
+        def step_perturbation_loss():
+            weight[...] = 0.0
+            if not error.any():
+                active[...] = 0.0
+                return
+            loss = 0.5 * float(np.dot(error, error))
+            if not active:  # this step was noise-free: restart the baseline
+                baseline[...] = loss
+                active[...] = 1.0
+                return
+            weight[...] = scale * (loss - float(baseline))
+            baseline[...] += rate * (loss - baseline)
+
+        return step_perturbation_loss
+
+
+class SimScaledNoise(Operator):
+    r"""Update ``delta`` to :math:`c \, w \, \Psi`: weight perturbation's dense encoder update.
+
+    Parameters
+    ----------
+    weight : Signal
+        :math:`w`, scalar (from `SimPerturbationLoss`).
+    noise : Signal
+        :math:`\Psi`, the encoder noise of this step.
+    delta : Signal
+        The update, same shape as ``noise``; Nengo adds it to the encoders
+        at the start of the next step.
+    scale : float
+        :math:`c`.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
+    1. sets ``[]``
+    2. incs ``[]``
+    3. reads ``[weight, noise]``
+    4. updates ``[delta]``
+    """
+
+    def __init__(self, weight, noise, delta, scale, tag=None):
+        super().__init__(tag=tag)
+        self.scale = float(scale)
+        self.sets = []
+        self.incs = []
+        self.reads = [weight, noise]
+        self.updates = [delta]
+
+    @property
+    def weight(self):
+        return self.reads[0]
+
+    @property
+    def noise(self):
+        return self.reads[1]
+
+    @property
+    def delta(self):
+        return self.updates[0]
+
+    @property
+    def _descstr(self):
+        return f"{self.scale:g} {self.weight} {self.noise} -> {self.delta}"
+
+    def make_step(self, signals, dt, rng):
+        weight, noise = signals[self.weight], signals[self.noise]
+        delta = signals[self.delta]
         scale = self.scale
-        n_pre = teaching.shape[0]
 
-        def step_sign_feedback():
-            forward = forward_matrix(encoders, weights, n_pre)
-            teaching[...] += scale * (error @ np.sign(forward))
+        def step_scaled_noise():
+            np.multiply(noise, scale * weight, out=delta)
 
-        return step_sign_feedback
+        return step_scaled_noise
 
 
-def _angle_and_ratio(a, b):
-    return _angle_and_ratio_from(np.vdot(a, b), np.linalg.norm(a), np.linalg.norm(b))
+class SimOuter(Operator):
+    """Set ``Y = scale * outer(u, v)``.
+
+    Parameters
+    ----------
+    u, v : Signal
+        Vectors.
+    Y : Signal
+        ``(len(u), len(v))``.
+    scale : float
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
+    1. sets ``[Y]``
+    2. incs ``[]``
+    3. reads ``[u, v]``
+    4. updates ``[]``
+    """
+
+    def __init__(self, u, v, Y, scale, tag=None):
+        super().__init__(tag=tag)
+        self.scale = float(scale)
+        self.sets = [Y]
+        self.incs = []
+        self.reads = [u, v]
+        self.updates = []
+
+    @property
+    def u(self):
+        return self.reads[0]
+
+    @property
+    def v(self):
+        return self.reads[1]
+
+    @property
+    def Y(self):
+        return self.sets[0]
+
+    @property
+    def _descstr(self):
+        return f"{self.scale} * outer({self.u}, {self.v}) -> {self.Y}"
+
+    def make_step(self, signals, dt, rng):
+        u, v, Y = signals[self.u], signals[self.v], signals[self.Y]
+        scale = self.scale
+
+        def step_outer():
+            np.multiply.outer(scale * u, v, out=Y)
+
+        return step_outer
 
 
-def _angle_and_ratio_from(dot, norm_a, norm_b):
+def angle_and_ratio(dot, norm_a, norm_b):
     """Angle (degrees, NaN if a norm is 0) and norm ratio of two vectors from their dot product."""
     if norm_a == 0 or norm_b == 0:
         return np.nan, (norm_a / norm_b if norm_b else np.nan)
@@ -453,110 +762,217 @@ def _angle_and_ratio_from(dot, norm_a, norm_b):
     return np.degrees(np.arccos(cosine)), norm_a / norm_b
 
 
-class SimUpdateAngle(Operator):
-    """Set ``angle`` to the angle (degrees) between two updates, NaN if either is zero.
+def _vector_angle_and_ratio(a, b):
+    return angle_and_ratio(np.vdot(a, b), np.linalg.norm(a), np.linalg.norm(b))
 
-    For rank-one rules the updates are ``outer(local_error, [x, 1])`` with the
-    same ``x``, so the angle is that of the local errors. ``dense``, if given,
-    is a dense encoder update (weight perturbation) compared with
-    ``outer(reference, x) * dense_scale``, together with the bias updates
-    if ``with_bias``.
 
+class SimVectorAngle(Operator):
+    """Set ``angle`` to the angle (degrees) between ``a`` and ``b``, NaN if either is zero.
+
+    For rank-one rules the updates are ``outer(local_error, [x, 1])`` with
+    the same ``x``, so the angle between two updates is that of their local
+    errors.
+
+    Parameters
+    ----------
+    a, b : Signal
+        Vectors of the same shape.
+    angle : Signal
+        Scalar, degrees.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
     1. sets ``[angle]``
     2. incs ``[]``
-    3. reads ``[local_error, reference]`` (+ ``[dense, x]``)
+    3. reads ``[a, b]``
+    4. updates ``[]``
+    """
+
+    def __init__(self, a, b, angle, tag=None):
+        super().__init__(tag=tag)
+        self.sets = [angle]
+        self.incs = []
+        self.reads = [a, b]
+        self.updates = []
+
+    @property
+    def a(self):
+        return self.reads[0]
+
+    @property
+    def b(self):
+        return self.reads[1]
+
+    @property
+    def angle(self):
+        return self.sets[0]
+
+    @property
+    def _descstr(self):
+        return f"angle({self.a}, {self.b}) -> {self.angle}"
+
+    def make_step(self, signals, dt, rng):
+        a, b, angle = signals[self.a], signals[self.b], signals[self.angle]
+
+        def step_vector_angle():
+            angle[...] = _vector_angle_and_ratio(a, b)[0]
+
+        return step_vector_angle
+
+
+class SimDenseUpdateAngle(Operator):
+    r"""Angle (degrees) between weight perturbation's update and backpropagation's.
+
+    Up to the same factor :math:`-C`, backpropagation's update is
+    :math:`[s \, \boldsymbol\delta \mathbf{x}^T, \boldsymbol\delta]`
+    (encoders, biases) with :math:`\boldsymbol\delta` its local error, and
+    the rule's is :math:`[w \Psi, \mathbf{v}]`: a scalar weight times the
+    encoder noise, and its local error. Bias parts count only if ``with_bias``.
+
+    Parameters
+    ----------
+    weight : Signal
+        :math:`w`, scalar.
+    noise : Signal
+        :math:`\Psi`, ``(n_neurons, dimensions)``.
+    local_error : Signal
+        :math:`\mathbf{v}`.
+    reference : Signal
+        :math:`\boldsymbol\delta`.
+    x : Signal
+        :math:`\mathbf{x}`, the ensemble's decoded input.
+    angle : Signal
+        Scalar, degrees.
+    scale : float
+        :math:`s`.
+    with_bias : bool
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
+    1. sets ``[angle]``
+    2. incs ``[]``
+    3. reads ``[weight, noise, local_error, reference, x]``
     4. updates ``[]``
     """
 
     def __init__(
-        self, local_error, reference, angle, dense=None, x=None, dense_scale=1.0, with_bias=True
+        self, weight, noise, local_error, reference, x, angle, scale, with_bias, tag=None
     ):
-        super().__init__(tag="update angle")
-        self.dense_scale = float(dense_scale)
+        super().__init__(tag=tag)
+        self.scale = float(scale)
         self.with_bias = bool(with_bias)
         self.sets = [angle]
         self.incs = []
-        self.reads = [local_error, reference] + ([dense, x] if dense is not None else [])
+        self.reads = [weight, noise, local_error, reference, x]
         self.updates = []
 
     @property
+    def weight(self):
+        return self.reads[0]
+
+    @property
+    def noise(self):
+        return self.reads[1]
+
+    @property
+    def local_error(self):
+        return self.reads[2]
+
+    @property
+    def reference(self):
+        return self.reads[3]
+
+    @property
+    def x(self):
+        return self.reads[4]
+
+    @property
+    def angle(self):
+        return self.sets[0]
+
+    @property
     def _descstr(self):
-        return f"angle({self.reads[0]}, {self.reads[1]}) -> {self.sets[0]}"
+        return (
+            f"angle({self.weight} {self.noise}, outer({self.reference}, {self.x})) -> {self.angle}"
+        )
 
     def make_step(self, signals, dt, rng):
-        values = [signals[s] for s in self.reads]
-        angle = signals[self.sets[0]]
-        dense_scale, with_bias = self.dense_scale, self.with_bias
+        weight, noise, local, reference, x = (signals[s] for s in self.reads)
+        angle = signals[self.angle]
+        scale, with_bias = self.scale, self.with_bias
 
-        if len(values) == 2:
-            local, reference = values
+        def step_dense_update_angle():
+            w = float(weight)
+            dot = scale * w * (reference @ noise @ x)
+            squares = w * w * np.vdot(noise, noise)
+            exact_squares = scale**2 * (reference @ reference) * (x @ x)
+            if with_bias:
+                dot += local @ reference
+                squares += local @ local
+                exact_squares += reference @ reference
+            angle[...] = angle_and_ratio(dot, np.sqrt(squares), np.sqrt(exact_squares))[0]
 
-            def step_update_angle():
-                angle[...] = _angle_and_ratio(local, reference)[0]
-
-        else:
-            local, reference, dense, x = values
-
-            def step_update_angle():  # exact = [dense_scale outer(reference, x), reference]
-                dot = dense_scale * (reference @ dense @ x)
-                squares = np.vdot(dense, dense)
-                exact_squares = dense_scale**2 * (reference @ reference) * (x @ x)
-                if with_bias:
-                    dot += local @ reference
-                    squares += local @ local
-                    exact_squares += reference @ reference
-                norms = np.sqrt(squares), np.sqrt(exact_squares)
-                angle[...] = _angle_and_ratio_from(dot, *norms)[0]
-
-        return step_update_angle
+        return step_dense_update_angle
 
 
-class SimFeedbackComparison(Operator):
-    """Angle (degrees) and norm ratio between a teaching matrix ``M`` and ``F^T``.
+class SimMatrixComparison(Operator):
+    """Angle (degrees) and norm ratio ``|M| / |N|`` between two matrices (Frobenius).
 
-    ``M`` is a signal (``mode="matrix"``), ``scale * sign(F)^T`` (``"sign"``)
-    or ``F^T`` itself (``"exact"``); ``F`` is the live forward matrix from
-    the ``n_pre`` neurons ``rows`` of the ensemble (only those rows of ``M``
-    are compared).
+    Parameters
+    ----------
+    M, N : Signal
+        Matrices of the same shape (a teaching matrix and :math:`F^T`).
+    angle, ratio : Signal
+        Scalars.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
 
+    Notes
+    -----
     1. sets ``[angle, ratio]``
     2. incs ``[]``
-    3. reads ``[M]`` (matrix mode), ``next_encoders`` (if given), ``weights``
+    3. reads ``[M, N]``
     4. updates ``[]``
     """
 
-    def __init__(self, mode, M, next_encoders, weights, angle, ratio, rows, n_pre, scale=1.0):
-        super().__init__(tag="feedback comparison")
-        self.mode = mode
-        self.rows = rows
-        self.scale = float(scale)
-        self.n_pre = n_pre
-        self.has_encoders = next_encoders is not None
+    def __init__(self, M, N, angle, ratio, tag=None):
+        super().__init__(tag=tag)
+        if M.shape != N.shape:
+            raise BuildError(f"SimMatrixComparison: shapes {M.shape} and {N.shape} differ")
         self.sets = [angle, ratio]
         self.incs = []
-        self.reads = (
-            ([M] if mode == "matrix" else [])
-            + ([next_encoders] if self.has_encoders else [])
-            + [weights]
-        )
+        self.reads = [M, N]
         self.updates = []
 
     @property
+    def M(self):
+        return self.reads[0]
+
+    @property
+    def N(self):
+        return self.reads[1]
+
+    @property
+    def angle(self):
+        return self.sets[0]
+
+    @property
+    def ratio(self):
+        return self.sets[1]
+
+    @property
     def _descstr(self):
-        return f"compare {self.mode} with F^T -> {self.sets}"
+        return f"compare {self.M} with {self.N} -> {self.sets}"
 
     def make_step(self, signals, dt, rng):
-        values = [signals[s] for s in self.reads]
-        M = values.pop(0) if self.mode == "matrix" else None
-        encoders = values.pop(0) if self.has_encoders else None
-        weights = values.pop(0)
-        angle, ratio = (signals[s] for s in self.sets)
-        mode, scale, n_pre = self.mode, self.scale, self.n_pre
-        M = None if M is None else M[self.rows]
+        M, N = signals[self.M], signals[self.N]
+        angle, ratio = signals[self.angle], signals[self.ratio]
 
-        def step_feedback_comparison():
-            exact = forward_matrix(encoders, weights, n_pre).T
-            teaching = {"matrix": M, "sign": scale * np.sign(exact), "exact": exact}[mode]
-            angle[...], ratio[...] = _angle_and_ratio(teaching, exact)
+        def step_matrix_comparison():
+            angle[...], ratio[...] = _vector_angle_and_ratio(M, N)
 
-        return step_feedback_comparison
+        return step_matrix_comparison
