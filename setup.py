@@ -13,9 +13,16 @@ setup(
     long_description_content_type="text/markdown",
     packages=find_packages(include=["nengo_fa", "nengo_fa.*"]),
     python_requires=">=3.9",
-    install_requires=["nengo>=4.1,<5", "numpy>=2", "scipy>=1.10", "threadpoolctl>=3"],
+    install_requires=["nengo>=4.1,<5", "numpy>=1.24", "scipy>=1.10", "threadpoolctl>=3"],
     extras_require={
-        "tests": ["pytest>=7", "matplotlib>=3.5", "scikit-learn>=1.0"],
+        "tests": [
+            "pytest>=7",
+            "matplotlib>=3.5",
+            "scikit-learn>=1.0",
+            "nengo-ocl>=3.0",
+            "pyopencl[pocl]>=2022.1",
+        ],
+        "ocl": ["nengo-ocl>=3.0", "pyopencl[pocl]>=2022.1"],
         "examples": ["matplotlib>=3.5", "scikit-learn>=1.0"],
         "datasets": ["scikit-learn>=1.0"],
         "gui": ["nengo-gui>=0.6"],

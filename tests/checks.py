@@ -16,12 +16,15 @@ def load_example(name):
     return module
 
 
-def assert_applied_in_place(probed, initial, *deltas):
+def assert_applied_in_place(probed, initial, *deltas, simulator=None):
     """``probed[k] == initial + sum of every delta up to and including step k``.
 
     Nengo probes record end-of-step values, and the encoder rules apply each
-    step's update at the end of that step.
+    step's update at the end of that step. ``simulator`` (the ``Simulator``
+    fixture) widens the tolerance to its precision.
     """
-    np.testing.assert_allclose(
-        probed, initial + np.cumsum(sum(deltas), axis=0), rtol=1e-10, atol=1e-10
-    )
+    expected = initial + np.cumsum(sum(deltas), axis=0)
+    if simulator is None:
+        np.testing.assert_allclose(probed, expected, rtol=1e-10, atol=1e-10)
+    else:
+        simulator.assert_close(probed, expected, rtol=1e-10, atol=1e-10)

@@ -21,8 +21,8 @@ def probed_product(rule, seed=0, n_neurons=20, **kwargs):
     return net
 
 
-def run(net, steps=300, **kwargs):
-    with nengo.Simulator(net, progress_bar=False, **kwargs) as sim:
+def run(net, steps=300, Simulator=nengo.Simulator, **kwargs):
+    with Simulator(net, progress_bar=False, **kwargs) as sim:
         sim.run_steps(steps)
     return sim
 
@@ -32,9 +32,9 @@ def probe_data(sim, net):
 
 
 @pytest.mark.parametrize("rule", ["fa", "bp"])
-def test_reset_restores_initial_encoders_and_biases(rule):
+def test_reset_restores_initial_encoders_and_biases(Simulator, rule):
     net = probed_product(rule)
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         sim.run_steps(300)
         first = {key: data.copy() for key, data in probe_data(sim, net).items()}
         assert not np.allclose(first["bias"][-1], sim.data[net.hidden].bias)
@@ -44,9 +44,11 @@ def test_reset_restores_initial_encoders_and_biases(rule):
             np.testing.assert_array_equal(data, first[key], err_msg=key)
 
 
-def test_same_seed_gives_identical_runs():
-    net_a, net_b = probed_product("fa", seed=4), probed_product("fa", seed=4)
-    data_a, data_b = probe_data(run(net_a), net_a), probe_data(run(net_b), net_b)
+@pytest.mark.parametrize("rule", ["fa", "bp"])
+def test_same_seed_gives_identical_runs(Simulator, rule):
+    net_a, net_b = probed_product(rule, seed=4), probed_product(rule, seed=4)
+    data_a = probe_data(run(net_a, Simulator=Simulator), net_a)
+    data_b = probe_data(run(net_b, Simulator=Simulator), net_b)
     for key in data_a:
         np.testing.assert_array_equal(data_a[key], data_b[key], err_msg=key)
 
@@ -96,7 +98,7 @@ def test_optimizer_does_not_change_results(rule):
         )
 
 
-def test_learners_side_by_side_match_learners_alone():
+def test_learners_side_by_side_match_learners_alone(Simulator):
     """The optimizer merges operators and signals across networks; nothing may leak.
 
     Regression: a transposed view of the decoders read by `BackpropEncoder`
@@ -107,12 +109,12 @@ def test_learners_side_by_side_match_learners_alone():
     with nengo.Network(seed=3) as side_by_side:
         learn_product("pes", 20, seed=0)
         learners = [probed_product(rule) for rule in rules]
-    together = run(side_by_side)
+    together = run(side_by_side, Simulator=Simulator)
     for learner, rule in zip(learners, rules, strict=True):
         alone = probed_product(rule)
-        expected = probe_data(run(alone), alone)
+        expected = probe_data(run(alone, Simulator=Simulator), alone)
         for key, data in probe_data(together, learner).items():
-            np.testing.assert_allclose(
+            Simulator.assert_close(
                 data, expected[key], rtol=1e-10, atol=1e-12, err_msg=f"{rule} {key}"
             )
 
@@ -134,12 +136,12 @@ def static_network(dt_rule=nengo_fa.BackpropEncoder):
 
 
 @pytest.mark.parametrize("rule_type", [nengo_fa.BackpropEncoder, nengo_fa.FeedbackAlignment])
-def test_step_scales_with_dt(rule_type):
+def test_step_scales_with_dt(Simulator, rule_type):
     net, probe = static_network(rule_type)
-    coarse = run(net, steps=1, dt=0.001).data[probe][0]
-    fine = run(net, steps=1, dt=0.0005).data[probe][0]
+    coarse = run(net, steps=1, dt=0.001, Simulator=Simulator).data[probe][0]
+    fine = run(net, steps=1, dt=0.0005, Simulator=Simulator).data[probe][0]
     assert np.any(coarse != 0)
-    np.testing.assert_allclose(fine, 0.5 * coarse, rtol=1e-12)
+    Simulator.assert_close(fine, 0.5 * coarse, rtol=1e-12)
 
 
 def test_learning_works_with_a_smaller_dt():
@@ -154,7 +156,7 @@ def test_learning_works_with_a_smaller_dt():
     assert late_mse("bp") < 0.8 * late_mse("pes")
 
 
-def test_several_rules_into_one_ensemble_add_up():
+def test_several_rules_into_one_ensemble_add_up(Simulator):
     with nengo.Network(seed=2) as net:
         stim = nengo.Node(lambda t: [np.sin(3 * t), np.cos(2 * t)])
         hidden = nengo.Ensemble(12, 2, neuron_type=nengo.LIFRate())
@@ -173,17 +175,23 @@ def test_several_rules_into_one_ensemble_add_up():
         bias_deltas = [nengo.Probe(c.learning_rule, "bias_delta") for c in rules]
         encoders = nengo.Probe(hidden, "scaled_encoders")
         bias = nengo.Probe(rules[0].learning_rule, "bias")
-    sim = run(net, steps=200)
+    sim = run(net, steps=200, Simulator=Simulator)
     assert all(np.any(sim.data[p] != 0) for p in deltas + bias_deltas)
     assert_applied_in_place(
-        sim.data[encoders], sim.data[hidden].scaled_encoders, *(sim.data[p] for p in deltas)
+        sim.data[encoders],
+        sim.data[hidden].scaled_encoders,
+        *(sim.data[p] for p in deltas),
+        simulator=Simulator,
     )
     assert_applied_in_place(
-        sim.data[bias], sim.data[hidden].bias, *(sim.data[p] for p in bias_deltas)
+        sim.data[bias],
+        sim.data[hidden].bias,
+        *(sim.data[p] for p in bias_deltas),
+        simulator=Simulator,
     )
 
 
-def test_learn_bias_false_keeps_biases():
+def test_learn_bias_false_keeps_biases(Simulator):
     """The rule may sit on any input connection (here one with transform 0)."""
     net = learn_product("pes", 20, seed=1)
     with net:
@@ -197,19 +205,19 @@ def test_learn_bias_false_keeps_biases():
         bias = nengo.Probe(conn.learning_rule, "bias")
         bias_delta = nengo.Probe(conn.learning_rule, "bias_delta")
         encoders = nengo.Probe(conn.learning_rule, "scaled_encoders")
-    sim = run(net, steps=500)
-    np.testing.assert_array_equal(sim.data[bias], np.tile(sim.data[net.hidden].bias, (500, 1)))
+    sim = run(net, steps=500, Simulator=Simulator)
+    Simulator.assert_close(sim.data[bias], np.tile(sim.data[net.hidden].bias, (500, 1)))
     assert not np.any(sim.data[bias_delta])
     assert not np.allclose(sim.data[encoders][-1], sim.data[net.hidden].scaled_encoders)
 
 
 @pytest.mark.parametrize("rule", ["fa", "bp"])
-def test_local_error_is_teaching_signal_times_slope(rule):
+def test_local_error_is_teaching_signal_times_slope(Simulator, rule):
     net = probed_product(rule, n_neurons=15, neuron_type=nengo.LIF())
     with net:
         current = nengo.Probe(net.hidden.neurons, "input")
         weights = nengo.Probe(net.layer2, "weights")
-    sim = run(net, steps=400)
+    sim = run(net, steps=400, Simulator=Simulator)
     data = sim.data[net.layer1.learning_rule]
     error, local = sim.data[net.rule_probes["error"]], sim.data[net.rule_probes["local_error"]]
     slope = derivative_function(nengo.LIF())(sim.data[current])
@@ -221,4 +229,4 @@ def test_local_error_is_teaching_signal_times_slope(rule):
     else:
         teaching = error @ (data.feedback / (15 * data.rate_scale)).T
     assert np.any(local != 0)
-    np.testing.assert_allclose(local, teaching * slope, rtol=1e-9, atol=1e-15)
+    Simulator.assert_close(local, teaching * slope, rtol=1e-9, atol=1e-15)

@@ -104,9 +104,9 @@ def numerical_gradient(loss, params, k, eps=1e-6):
     return grads
 
 
-def test_every_layer_gets_the_exact_gradient():
+def test_every_layer_gets_the_exact_gradient(Simulator):
     net = deep_rate_network("bp")
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         sim.run_steps(1)
     loss, params = forward_loss(sim, net)
     assert loss(params) > 1e-3
@@ -118,13 +118,13 @@ def test_every_layer_gets_the_exact_gradient():
         expected_bias = -step_size * grad_b
         tol = dict(rtol=1e-4, atol=1e-5 * np.abs(expected_bias).max())
         probed = {attr: sim.data[net.rule_probes[k, attr]][0] for attr in ("delta", "bias_delta")}
-        np.testing.assert_allclose(probed["delta"], expected_delta, **tol)
-        np.testing.assert_allclose(probed["bias_delta"], expected_bias, **tol)
+        Simulator.assert_close(probed["delta"], expected_delta, **tol)
+        Simulator.assert_close(probed["bias_delta"], expected_bias, **tol)
 
 
-def test_chained_rules_take_the_next_local_error():
+def test_chained_rules_take_the_next_local_error(Simulator):
     net = deep_rate_network("bp")
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         sim.run_steps(3)
     for k in (0, 1):
         np.testing.assert_array_equal(
@@ -133,11 +133,11 @@ def test_chained_rules_take_the_next_local_error():
     assert net.c1.learning_rule.size_in == 0 and net.c3.learning_rule.size_in == 2
 
 
-def test_chained_feedback_alignment_uses_fixed_scaled_random_matrix():
+def test_chained_feedback_alignment_uses_fixed_scaled_random_matrix(Simulator):
     net = deep_rate_network("fa")
     with net:
         currents = nengo.Probe(net.h2.neurons, "input")
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         sim.run_steps(20)
     data = sim.data[net.c2.learning_rule]
     assert data.feedback.shape == (7, 6)
@@ -145,9 +145,9 @@ def test_chained_feedback_alignment_uses_fixed_scaled_random_matrix():
     assert data.feedback_scale == pytest.approx(np.sqrt(np.mean(forward**2)), rel=1e-12)
     matrix = data.feedback_scale * data.feedback
     teaching = sim.data[net.rule_probes[2, "local_error"]] @ matrix.T
-    np.testing.assert_allclose(sim.data[net.rule_probes[1, "teaching"]], teaching, rtol=1e-10)
+    Simulator.assert_close(sim.data[net.rule_probes[1, "teaching"]], teaching, rtol=1e-10)
     slope = derivative_function(net.h2.neuron_type)(sim.data[currents])
-    np.testing.assert_allclose(
+    Simulator.assert_close(
         sim.data[net.rule_probes[1, "local_error"]], teaching * slope, rtol=1e-10, atol=1e-14
     )
 
@@ -182,25 +182,25 @@ def dfa_network(gate=None, seed=3):
     return net
 
 
-def test_direct_feedback_alignment_is_feedback_alignment_on_the_output_error():
+def test_direct_feedback_alignment_is_feedback_alignment_on_the_output_error(Simulator):
     net = dfa_network()
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         sim.run_steps(200)
     assert isinstance(net.c1.learning_rule_type, nengo_fa.FeedbackAlignment)
     for conn, teaching, error in zip((net.c1, net.c2), net.teaching, net.errors, strict=True):
         data = sim.data[conn.learning_rule]
         ens = conn.post_obj
         assert data.feedback_scale == pytest.approx(1 / (ens.n_neurons * data.rate_scale))
-        np.testing.assert_allclose(
+        Simulator.assert_close(
             sim.data[teaching], sim.data[error] @ (data.feedback_scale * data.feedback).T
         )
     first, second = (sim.data[conn.learning_rule].feedback for conn in (net.c1, net.c2))
     assert first.shape == (30, 1) and second.shape == (25, 1)
 
 
-def test_learning_switched_off_and_on_during_a_run():
+def test_learning_switched_off_and_on_during_a_run(Simulator):
     net = dfa_network(gate=lambda t: 0.0 if 0.1 <= t < 0.2 else 1.0)
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         sim.run(0.3)
         t = sim.trange()
         for probe in net.bias:
@@ -215,16 +215,18 @@ def test_learning_switched_off_and_on_during_a_run():
             np.testing.assert_array_equal(sim.data[probe], data)
 
 
-def test_rules_on_a_shared_error_apply_their_own_updates():
+def test_rules_on_a_shared_error_apply_their_own_updates(Simulator):
     net = dfa_network()
     with net:
         encoders = [nengo.Probe(ens, "scaled_encoders") for ens in (net.h1, net.h2)]
         deltas = [nengo.Probe(c.learning_rule, "delta") for c in (net.c1, net.c2)]
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         sim.run_steps(100)
     for ens, probe, delta in zip((net.h1, net.h2), encoders, deltas, strict=True):
         assert np.any(sim.data[delta] != 0)
-        assert_applied_in_place(sim.data[probe], sim.data[ens].scaled_encoders, sim.data[delta])
+        assert_applied_in_place(
+            sim.data[probe], sim.data[ens].scaled_encoders, sim.data[delta], simulator=Simulator
+        )
 
 
 def test_chaining_through_a_connection_without_a_rule_needs_an_external_error():

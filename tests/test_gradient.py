@@ -13,6 +13,7 @@ LEARNING_RATE = 0.7
 
 
 def one_step_updates(
+    Simulator,
     neuron_type,
     radius=1.0,
     explicit_gain_bias=False,
@@ -57,7 +58,7 @@ def one_step_updates(
             attr: nengo.Probe(layer1.learning_rule, attr)
             for attr in ("delta", "bias_delta", "error", "scaled_encoders", "bias")
         }
-    with nengo.Simulator(net, dt=DT, progress_bar=False) as sim:
+    with Simulator(net, dt=DT) as sim:
         sim.run_steps(2)
     x = (input_function or (lambda v: v))(stim_value)
     if second_input:
@@ -104,8 +105,8 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_update_is_scaled_negative_gradient(case):
-    sim, hidden, layer2, x, target, probes = one_step_updates(**CASES[case])
+def test_update_is_scaled_negative_gradient(Simulator, case):
+    sim, hidden, layer2, x, target, probes = one_step_updates(Simulator, **CASES[case])
     radius = hidden.radius
     encoders = sim.data[hidden].scaled_encoders
     bias = sim.data[hidden].bias
@@ -122,20 +123,22 @@ def test_update_is_scaled_negative_gradient(case):
     expected_delta = -step_size * grad_e / radius
     expected_bias_delta = -step_size * grad_b
     tol = dict(rtol=1e-5, atol=1e-6 * np.abs(expected_delta).max())
-    np.testing.assert_allclose(sim.data[probes["delta"]][0], expected_delta, **tol)
-    np.testing.assert_allclose(sim.data[probes["bias_delta"]][0], expected_bias_delta, **tol)
+    Simulator.assert_close(sim.data[probes["delta"]][0], expected_delta, **tol)
+    Simulator.assert_close(sim.data[probes["bias_delta"]][0], expected_bias_delta, **tol)
 
     # each step's update is applied once, in place
     assert_applied_in_place(
-        sim.data[probes["scaled_encoders"]], encoders, sim.data[probes["delta"]]
+        sim.data[probes["scaled_encoders"]], encoders, sim.data[probes["delta"]], simulator=Simulator
     )
-    assert_applied_in_place(sim.data[probes["bias"]], bias, sim.data[probes["bias_delta"]])
+    assert_applied_in_place(
+        sim.data[probes["bias"]], bias, sim.data[probes["bias_delta"]], simulator=Simulator
+    )
 
 
 @pytest.mark.parametrize("neuron_type", [nengo.RectifiedLinear(), nengo.LIF(), nengo.Tanh()])
 def test_step_size_normalization(neuron_type):
     """C = kappa dt n s_J^2, s_J = RMS rate / RMS slope over the eval points."""
-    sim, hidden, _, _, _, probes = one_step_updates(neuron_type, radius=1.7, n=30)
+    sim, hidden, _, _, _, probes = one_step_updates(nengo.Simulator, neuron_type, radius=1.7, n=30)
     built = sim.data[hidden]
     current = built.eval_points @ built.scaled_encoders.T + built.bias
     rate_scale = np.sqrt(np.mean(rate_curve(neuron_type, current) ** 2))
