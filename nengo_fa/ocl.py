@@ -405,7 +405,8 @@ class Simulator(nengo_ocl.Simulator):
             warnings.warn(
                 f"nengo_fa.ocl: no OpenCL plan for {op_type.__name__}; running its NumPy "
                 f"make_step on the host ({len(ops)} operator(s), copying their signals "
-                "to and from the device every step)."
+                "to and from the device every step).",
+                stacklevel=2,
             )
         return self._plan_on_host(ops, op_type.__name__)
 
@@ -423,7 +424,8 @@ class Simulator(nengo_ocl.Simulator):
             names = ", ".join(sorted({type(op.neurons).__name__ for op in others}))
             warnings.warn(
                 f"nengo_fa.ocl: nengo-ocl has no OpenCL plan for {names} neurons; simulating "
-                "them on the host every step (correct, but slow)."
+                "them on the host every step (correct, but slow).",
+                stacklevel=2,
             )
             plans += self._plan_on_host(others, "SimNeurons")
         return plans
@@ -434,7 +436,8 @@ class Simulator(nengo_ocl.Simulator):
         """``(start, shape0, shape1, stride0, stride1)`` of ``sig`` in ``all_data``."""
         data, i = self.all_data, self.sidx[sig]
         return tuple(
-            int(a[i]) for a in (data.starts, data.shape0s, data.shape1s, data.stride0s, data.stride1s)
+            int(a[i])
+            for a in (data.starts, data.shape0s, data.shape1s, data.stride0s, data.stride1s)
         )
 
     def _vector(self, sig):
@@ -480,7 +483,8 @@ class Simulator(nengo_ocl.Simulator):
             warnings.warn(
                 f"nengo_fa.ocl: {', '.join(names)} has no OpenCL implementation; computing "
                 "it on the host every step (correct, but slow). Use a neuron type with a "
-                "built-in derivative to keep everything on the device."
+                "built-in derivative to keep everything on the device.",
+                stacklevel=2,
             )
             plans += self._plan_on_host(on_host, "SimRateSlope")
         if on_device:
@@ -512,9 +516,19 @@ class Simulator(nengo_ocl.Simulator):
             meta[k, 13] = self._vector(op.decay)[0]
         blocks = self._row_blocks([op.encoders.shape[0] for op in ops])
         kernel = self._kernel(
-            _ENCODER_UPDATE_KERNEL, "encoder_update", L=L, R=self.rows_per_group, M=M, halves=_halves(L)
+            _ENCODER_UPDATE_KERNEL,
+            "encoder_update",
+            L=L,
+            R=self.rows_per_group,
+            M=M,
+            halves=_halves(L),
         )
-        args = [meta, self._scalars([op.encoder_scale for op in ops]), blocks, self.all_data.cl_buf]
+        args = [
+            meta,
+            self._scalars([op.encoder_scale for op in ops]),
+            blocks,
+            self.all_data.cl_buf,
+        ]
         return [self._plan(kernel, args, (L, len(blocks)), (L, 1), "cl_encoder_update", ops)]
 
     def _plan_SimFeedbackUpdate(self, ops):

@@ -128,7 +128,10 @@ def test_update_is_scaled_negative_gradient(Simulator, case):
 
     # each step's update is applied once, in place
     assert_applied_in_place(
-        sim.data[probes["scaled_encoders"]], encoders, sim.data[probes["delta"]], simulator=Simulator
+        sim.data[probes["scaled_encoders"]],
+        encoders,
+        sim.data[probes["delta"]],
+        simulator=Simulator,
     )
     assert_applied_in_place(
         sim.data[probes["bias"]], bias, sim.data[probes["bias_delta"]], simulator=Simulator
