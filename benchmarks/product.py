@@ -17,6 +17,8 @@ learning and measure the RMSE of the decoded output against x0 * x1 on a
 import argparse
 import functools
 import multiprocessing
+import pathlib
+import sys
 import time
 import timeit
 
@@ -26,14 +28,12 @@ import threadpoolctl
 from scipy.optimize import minimize
 
 import nengo_fa
-from nengo_fa.networks import (
-    RULES,
-    frozen_product_rmse,
-    learn_product,
-    learned_rates,
-    product_grid,
-)
+from nengo_fa.networks import FUNCTION_RULES as RULES
+from nengo_fa.networks import learned_rates
 from nengo_fa.rank_one import rank_one_updater
+
+sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "examples"))
+from learn_product import frozen_product_rmse, product_grid, product_learner  # noqa: E402
 
 NEURON_TYPES = {
     "RectifiedLinear": nengo.RectifiedLinear,
@@ -45,13 +45,8 @@ NEURON_TYPES = {
 def grid_rmse(job):
     """Train one product network and return its frozen grid RMSE and wall time."""
     rule, neuron_name, n_neurons, seed, sim_time, encoder_rate = job
-    net = learn_product(
-        rule,
-        n_neurons,
-        NEURON_TYPES[neuron_name](),
-        encoder_rate=encoder_rate,
-        seed=seed,
-    )
+    rates = {} if encoder_rate is None else {"learning_rate": encoder_rate}
+    net = product_learner(rule, n_neurons, NEURON_TYPES[neuron_name](), seed=seed, **rates)
     with nengo.Simulator(net, progress_bar=False) as sim:
         start = time.perf_counter()
         sim.run(sim_time)
@@ -161,7 +156,7 @@ def cost_table(steps_small, steps_large):
     print("| network | rule | steps/s | time per step, ms | ratio to PES only |")
     print("|---|---|---|---|---|")
     for label, make, steps in [
-        ("product, 10 ReLU", lambda r: learn_product(r, 10, seed=0), steps_small),
+        ("product, 10 ReLU", lambda r: product_learner(r, 10, seed=0), steps_small),
         ("784-1000 LIF-10", wide_network, steps_large),
     ]:
         rates, ratios = alternating_steps_per_second([make(rule) for rule in RULES], steps)
@@ -215,7 +210,7 @@ def relu_fit(encoders, bias, iterations):
 
 def bounds_job(seed, sim_time):
     """One seed: least-squares bounds before and after online BP, and L-BFGS from its start."""
-    net = learn_product("bp", 10, seed=seed)
+    net = product_learner("bp", 10, seed=seed)
     with nengo.Simulator(net, progress_bar=False) as sim:
         initial = least_squares_rmse(learned_rates(sim, net.hidden, GRID_X))
         encoders = sim.data[net.hidden].scaled_encoders

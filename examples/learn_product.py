@@ -14,16 +14,56 @@ import argparse
 import nengo
 import numpy as np
 
-from nengo_fa.networks import RULES, frozen_product_rmse, learn_product
+from nengo_fa.networks import FUNCTION_RULES as RULES
+from nengo_fa.networks import FunctionLearner
 
 LABELS = {"pes": "PES only", "fa": "FeedbackAlignment", "bp": "BackpropEncoder"}
+
+
+def product_input(t):
+    """The task's input, (sin(pi t), sin(0.7 pi t)): it covers [-1, 1]^2 slowly."""
+    return np.sin(np.pi * t), np.sin(0.7 * np.pi * t)
+
+
+def product(x):
+    return x[0] * x[1]
+
+
+def product_grid(points=41):
+    """The test set: a ``points`` x ``points`` grid over [-1, 1]^2 and x0 * x1 on it."""
+    grid = np.linspace(-1, 1, points)
+    x = np.array([(a, b) for a in grid for b in grid])
+    return x, x[:, 0] * x[:, 1]
+
+
+def product_learner(rule, n_neurons=10, neuron_type=None, seed=None, label=None, **rates):
+    """A `nengo_fa.networks.FunctionLearner` of x0 * x1 on `product_input`.
+
+    ``rates``: ``learning_rate`` (the encoder rule's) and ``pes_learning_rate``.
+    """
+    return FunctionLearner(
+        product,
+        product_input,
+        2,
+        n_neurons,
+        rule,
+        neuron_type=neuron_type,
+        seed=seed,
+        label=label or f"product ({rule})",
+        **rates,
+    )
+
+
+def frozen_product_rmse(sim, learner, points=41):
+    """RMSE of a product learner's frozen output on the `product_grid`."""
+    return learner.frozen_rmse(sim, *product_grid(points))
 
 
 def build_model(n_neurons=10, seed=0):
     """One network holding a product learner per rule, with error probes."""
     with nengo.Network(label="learn x0 * x1", seed=seed) as model:
         model.learners = {
-            rule: learn_product(rule, n_neurons, seed=seed, label=LABELS[rule]) for rule in RULES
+            rule: product_learner(rule, n_neurons, seed=seed, label=LABELS[rule]) for rule in RULES
         }
     return model
 

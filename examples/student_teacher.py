@@ -157,7 +157,7 @@ def build_model(
     kappa, feedback_scale = learning_rates(student_weights, eval_points, eta, dt)
 
     with nengo.Network(label=f"student-teacher ({rule})", seed=seed) as net:
-        net.x = nengo.Node(GaussianInput(n_inputs, normalized=True, seed=seed, dt=dt), label="x")
+        net.x = nengo.Node(GaussianInput(n_inputs, normalized=True, seed=seed), label="x")
         net.teacher = nengo.Node(
             lambda t, x: np.sum(g(teacher_weights @ x)), size_in=n_inputs, label="teacher"
         )

@@ -1,4 +1,4 @@
-"""Shared fixtures: the simulator every rule test runs on.
+"""Shared test helpers, and the simulator every rule test runs on.
 
 Rule tests take a ``Simulator`` fixture instead of calling `nengo.Simulator`;
 it runs them on every selected simulator: ``--simulator nengo|ocl|all`` (or
@@ -7,12 +7,59 @@ reference simulator and, where nengo-ocl and an OpenCL device are available,
 `nengo_fa.ocl.Simulator`).
 """
 
+import importlib.util
 import os
+import pathlib
 import warnings
 
 import nengo
 import numpy as np
 import pytest
+
+EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
+
+
+def load_example(name):
+    """Import ``examples/<name>.py`` as Nengo GUI does: a module defining ``model``."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def product_learner(rule, n_neurons=10, **kwargs):
+    """The product task of ``examples/learn_product.py`` (a `FunctionLearner`)."""
+    return load_example("learn_product").product_learner(rule, n_neurons, **kwargs)
+
+
+def build(net):
+    """Build ``net`` in the reference simulator (raising its build errors)."""
+    with nengo.Simulator(net, progress_bar=False):
+        pass
+
+
+def numerical_gradient(f, x, eps=1e-7):
+    """Central-difference gradient of the scalar function ``f`` at the array ``x``."""
+    grad = np.zeros_like(x, dtype=float)
+    for idx in np.ndindex(x.shape):
+        step = np.zeros_like(x, dtype=float)
+        step[idx] = eps
+        grad[idx] = (f(x + step) - f(x - step)) / (2 * eps)
+    return grad
+
+
+def assert_applied_in_place(probed, initial, *deltas, simulator=None):
+    """``probed[k] == initial + sum of every delta up to and including step k``.
+
+    Nengo probes record end-of-step values, and the encoder rules apply each
+    step's update at the end of that step. ``simulator`` (the ``Simulator``
+    fixture) widens the tolerance to its precision.
+    """
+    expected = initial + np.cumsum(sum(deltas), axis=0)
+    if simulator is None:
+        np.testing.assert_allclose(probed, expected, rtol=1e-10, atol=1e-10)
+    else:
+        simulator.assert_close(probed, expected, rtol=1e-10, atol=1e-10)
 
 
 def pytest_addoption(parser):

@@ -3,18 +3,17 @@
 import nengo
 import numpy as np
 import pytest
-from checks import assert_applied_in_place
+from conftest import assert_applied_in_place, product_learner
 
 import nengo_fa
 from nengo_fa.derivatives import derivative_function
-from nengo_fa.networks import learn_product
 
 ATTRS = ("scaled_encoders", "bias", "local_error", "bias_delta", "error")
 
 
 def probed_product(rule, seed=0, n_neurons=20, **kwargs):
-    """`learn_product` with probes on the encoder rule and the output."""
-    net = learn_product(rule, n_neurons, seed=seed, **kwargs)
+    """The product learner with probes on the encoder rule and the output."""
+    net = product_learner(rule, n_neurons, seed=seed, **kwargs)
     with net:
         net.rule_probes = {a: nengo.Probe(net.layer1.learning_rule, a) for a in ATTRS}
         net.rule_probes["output"] = nengo.Probe(net.output)
@@ -58,12 +57,12 @@ def test_feedback_comes_from_the_seed_or_the_array():
         return run(net, steps).data[net.layer1.learning_rule].feedback
 
     seed4, seed5 = (
-        feedback(learn_product("fa", 20, seed=4)),
-        feedback(learn_product("fa", 20, seed=5)),
+        feedback(product_learner("fa", 20, seed=4)),
+        feedback(product_learner("fa", 20, seed=5)),
     )
     assert seed4.shape == (20, 1)
     assert not np.allclose(seed4, seed5)
-    np.testing.assert_array_equal(seed4, feedback(learn_product("fa", 20, seed=4)))
+    np.testing.assert_array_equal(seed4, feedback(product_learner("fa", 20, seed=4)))
 
     explicit = np.linspace(-1, 1, 20)[:, None]
     with nengo.Network(seed=1) as net:
@@ -107,7 +106,7 @@ def test_learners_side_by_side_match_learners_alone(Simulator):
     """
     rules = ("bp", "fa", "bp")
     with nengo.Network(seed=3) as side_by_side:
-        learn_product("pes", 20, seed=0)
+        product_learner("pes", 20, seed=0)
         learners = [probed_product(rule) for rule in rules]
     together = run(side_by_side, Simulator=Simulator)
     for learner, rule in zip(learners, rules, strict=True):
@@ -146,7 +145,7 @@ def test_step_scales_with_dt(Simulator, rule_type):
 
 def test_learning_works_with_a_smaller_dt():
     def late_mse(rule):
-        net = learn_product(rule, 20, seed=3)
+        net = product_learner(rule, 20, seed=3)
         with net:
             probe = nengo.Probe(net.error, synapse=0.05)
         with nengo.Simulator(net, dt=0.0005, progress_bar=False) as sim:
@@ -193,7 +192,7 @@ def test_several_rules_into_one_ensemble_add_up(Simulator):
 
 def test_learn_bias_false_keeps_biases(Simulator):
     """The rule may sit on any input connection (here one with transform 0)."""
-    net = learn_product("pes", 20, seed=1)
+    net = product_learner("pes", 20, seed=1)
     with net:
         conn = nengo.Connection(
             net.stim,

@@ -3,7 +3,7 @@
 import nengo
 import numpy as np
 import pytest
-from checks import assert_applied_in_place
+from conftest import assert_applied_in_place, numerical_gradient
 from nengo.exceptions import BuildError
 
 import nengo_fa
@@ -88,20 +88,17 @@ def forward_loss(sim, net):
     return loss, initial
 
 
-def numerical_gradient(loss, params, k, eps=1e-6):
-    grads = []
-    for j in (0, 1):
-        grad = np.zeros_like(params[k][j])
-        for idx in np.ndindex(grad.shape):
-            shifted = []
-            for sign in (1, -1):
-                p = [list(layer) for layer in params]
-                p[k][j] = params[k][j].copy()
-                p[k][j][idx] += sign * eps
-                shifted.append(loss(p))
-            grad[idx] = (shifted[0] - shifted[1]) / (2 * eps)
-        grads.append(grad)
-    return grads
+def layer_gradient(loss, params, k):
+    """Numerical gradients of ``loss`` with respect to layer ``k``'s encoders and biases."""
+
+    def with_layer(j, value):
+        changed = [list(layer) for layer in params]
+        changed[k][j] = value
+        return loss(changed)
+
+    return [
+        numerical_gradient(lambda v, j=j: with_layer(j, v), params[k][j], 1e-6) for j in (0, 1)
+    ]
 
 
 def test_every_layer_gets_the_exact_gradient(Simulator):
@@ -111,7 +108,7 @@ def test_every_layer_gets_the_exact_gradient(Simulator):
     loss, params = forward_loss(sim, net)
     assert loss(params) > 1e-3
     for k, (rule, ens) in enumerate(zip(net.rules, [net.h1, net.h2, net.h3], strict=True)):
-        grad_e, grad_b = numerical_gradient(loss, params, k)
+        grad_e, grad_b = layer_gradient(loss, params, k)
         assert np.abs(grad_b).max() > 1e-7, f"layer {k + 1}: degenerate case"
         step_size = sim.data[rule].step_size
         expected_delta = -step_size * grad_e / ens.radius

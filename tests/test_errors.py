@@ -3,14 +3,10 @@
 import nengo
 import numpy as np
 import pytest
+from conftest import build
 from nengo.exceptions import BuildError, ValidationError
 
 import nengo_fa
-
-
-def build(net):
-    with nengo.Simulator(net, progress_bar=False):
-        pass
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import nengo
 import numpy as np
 import pytest
-from checks import load_example
+from conftest import load_example
 
 
 def test_learn_product_defines_model_and_runs_as_script(tmp_path, monkeypatch):

@@ -3,6 +3,7 @@
 import nengo
 import numpy as np
 import pytest
+from conftest import build
 from nengo.exceptions import BuildError
 
 import nengo_fa
@@ -302,11 +303,6 @@ def test_forward_matrix_shapes():
     np.testing.assert_array_equal(
         forward_matrix(encoders, np.ones((3, 4)), 4), encoders @ np.ones((3, 4))
     )
-
-
-def build(net):
-    with nengo.Simulator(net, progress_bar=False):
-        pass
 
 
 def test_comparison_without_a_reference_is_an_error():

@@ -3,7 +3,7 @@
 import nengo
 import numpy as np
 import pytest
-from checks import assert_applied_in_place
+from conftest import assert_applied_in_place, numerical_gradient
 
 import nengo_fa
 from nengo_fa.derivatives import derivative_function, rate_curve
@@ -77,20 +77,6 @@ def loss_function(sim, layer2, x, target, radius, neuron_type):
     return loss
 
 
-def numerical_gradient(loss, encoders, beta, eps=1e-7):
-    grad_e = np.zeros_like(encoders)
-    for idx in np.ndindex(encoders.shape):
-        step = np.zeros_like(encoders)
-        step[idx] = eps
-        grad_e[idx] = (loss(encoders + step, beta) - loss(encoders - step, beta)) / (2 * eps)
-    grad_b = np.zeros_like(beta)
-    for i in range(beta.size):
-        step = np.zeros_like(beta)
-        step[i] = eps
-        grad_b[i] = (loss(encoders, beta + step) - loss(encoders, beta - step)) / (2 * eps)
-    return grad_e, grad_b
-
-
 CASES = {
     "relu": dict(neuron_type=nengo.RectifiedLinear()),
     "relu_radius": dict(neuron_type=nengo.RectifiedLinear(), radius=2.5),
@@ -115,7 +101,8 @@ def test_update_is_scaled_negative_gradient(Simulator, case):
         assert np.min(np.abs(current - 1)) > 0.5, "keep clear of the smoothed threshold"
 
     loss = loss_function(sim, layer2, x, target, radius, hidden.neuron_type)
-    grad_e, grad_b = numerical_gradient(loss, radius * encoders, bias)
+    grad_e = numerical_gradient(lambda e: loss(e, bias), radius * encoders)
+    grad_b = numerical_gradient(lambda b: loss(radius * encoders, b), bias)
     assert np.abs(grad_e).max() > 1e-6, "degenerate case: zero gradient"
 
     step_size = sim.data[probes["delta"].target].step_size

@@ -1,4 +1,4 @@
-"""The product network and the frozen evaluation helpers."""
+"""FunctionLearner, GaussianInput and the frozen evaluation helpers."""
 
 import nengo
 import numpy as np
@@ -6,13 +6,11 @@ import pytest
 
 import nengo_fa
 from nengo_fa.networks import (
+    FunctionLearner,
     GaussianInput,
     frozen_output,
-    frozen_product_rmse,
-    learn_product,
     learned_encoders,
     learned_rates,
-    product_grid,
 )
 
 
@@ -33,33 +31,55 @@ def test_frozen_output_matches_simulated_rate_network():
         np.testing.assert_allclose(frozen_output(sim, conn, x[None])[0], sim.data[probe][-1])
 
 
-def test_learn_product_wiring():
-    net = learn_product("fa", n_neurons=15, seed=1)
-    assert isinstance(net.layer1.learning_rule_type, nengo_fa.FeedbackAlignment)
+def sine_input(t):
+    return np.sin(2 * t), np.cos(3 * t)
+
+
+def squares(x):
+    return [x[0] ** 2, x[0] * x[1]]
+
+
+def test_function_learner_wiring():
+    net = FunctionLearner(squares, sine_input, 2, n_neurons=15, rule="fa", seed=1)
+    rule = net.layer1.learning_rule_type
+    assert isinstance(rule, nengo_fa.FeedbackAlignment) and rule.error_size == 2
     assert isinstance(net.layer2.learning_rule_type, nengo.PES)
-    assert learn_product("pes").layer1.learning_rule_type is None
-    bp = learn_product("bp", encoder_rate=0.25)
+    assert net.output.size_in == net.error.size_in == 2
+    assert FunctionLearner(squares, sine_input, 2, rule="pes").layer1.learning_rule_type is None
+    bp = FunctionLearner(squares, sine_input, 2, rule="bp", learning_rate=0.25)
     assert bp.layer1.learning_rule_type.downstream is bp.layer2
     assert bp.layer1.learning_rule_type.learning_rate == 0.25
     with pytest.raises(ValueError, match="rule must be one of"):
-        learn_product("sgd")
+        FunctionLearner(squares, sine_input, 2, rule="sgd")
 
 
 def test_backprop_beats_pes_only_on_the_grid():
     """Learning sanity (not a benchmark): 40 s of BP beats PES alone, frozen."""
+    grid = np.linspace(-1, 1, 21)
+    x = np.array([(a, b) for a in grid for b in grid])
     rmse = {}
     for rule in ("pes", "bp"):
-        net = learn_product(rule, n_neurons=10, seed=1)
+        net = FunctionLearner(squares, sine_input, 2, n_neurons=10, rule=rule, seed=1)
         with nengo.Simulator(net, progress_bar=False) as sim:
-            before = frozen_product_rmse(sim, net)
+            before = net.frozen_rmse(sim, x, [squares(p) for p in x])
             sim.run(40.0)
-            rmse[rule] = frozen_product_rmse(sim, net)
-    assert before == pytest.approx(np.sqrt(np.mean(np.linspace(-1, 1, 41) ** 2) ** 2))
+            rmse[rule] = net.frozen_rmse(sim, x, [squares(p) for p in x])
+    assert before == pytest.approx(np.sqrt(np.mean(np.array([squares(p) for p in x]) ** 2)))
     assert rmse["bp"] < 0.85 * rmse["pes"], rmse
 
 
-def test_learned_encoders_are_current_copies():
+def test_the_product_task_moved_with_a_warning():
+    with pytest.warns(DeprecationWarning, match="examples/learn_product.py"):
+        learn_product = nengo_fa.networks.learn_product
     net = learn_product("bp", n_neurons=8, seed=2)
+    with pytest.warns(DeprecationWarning):
+        x, y = nengo_fa.networks.product_grid(3)
+    assert x.shape == (9, 2) and isinstance(net, FunctionLearner)
+    np.testing.assert_array_equal(y, x[:, 0] * x[:, 1])
+
+
+def test_learned_encoders_are_current_copies():
+    net = FunctionLearner(squares, sine_input, 2, n_neurons=8, rule="bp", seed=2)
     with nengo.Simulator(net, progress_bar=False) as sim:
         sim.run(0.5)
         encoders, bias = learned_encoders(sim, net.hidden)
@@ -72,17 +92,33 @@ def test_learned_encoders_are_current_copies():
 
 @pytest.mark.parametrize("normalized", [False, True])
 def test_gaussian_input_is_a_pure_function_of_the_step(normalized):
-    make = lambda: GaussianInput(4, normalized=normalized, seed=2, block=5)  # noqa: E731
+    process = GaussianInput(4, normalized=normalized, seed=2, block=5)
+
+    def make():
+        return process.make_step((0,), (4,), 0.001, np.random.RandomState(0), {})
+
     source = make()
     steps = [source(0.001 * k) for k in range(12)]
-    np.testing.assert_array_equal(make()(0.011), steps[11])  # across blocks, fresh object
+    np.testing.assert_array_equal(make()(0.011), steps[11])  # across blocks, fresh step
     np.testing.assert_array_equal(source(0.003), steps[3])  # going back a block
     expected = np.random.default_rng([2, 2]).standard_normal((5, 4))[1]
     np.testing.assert_array_equal(steps[11], expected / 2 if normalized else expected)
+    np.testing.assert_array_equal(process.samples(2)[1], steps[11])
     assert len({tuple(x) for x in steps}) == 12
+    with nengo.Network() as net:  # in a node: the same samples, step by step
+        probe = nengo.Probe(nengo.Node(process))
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(11)
+    np.testing.assert_array_equal(sim.data[probe], steps[1:])
 
 
-def test_product_grid():
-    x, target = product_grid(3)
-    assert x.shape == (9, 2) and set(x[:, 0]) == {-1.0, 0.0, 1.0}
-    np.testing.assert_array_equal(target, x[:, 0] * x[:, 1])
+def test_gaussian_input_without_a_seed_follows_the_simulator_seed():
+    with nengo.Network() as net:
+        probe = nengo.Probe(nengo.Node(GaussianInput(3)))
+    runs = []
+    for seed in (1, 1, 2):
+        with nengo.Simulator(net, seed=seed, progress_bar=False) as sim:
+            sim.run_steps(4)
+        runs.append(sim.data[probe])
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.allclose(runs[0], runs[2])

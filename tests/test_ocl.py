@@ -3,10 +3,10 @@
 import nengo
 import numpy as np
 import pytest
-from conftest import selected_simulators
+from conftest import product_learner, selected_simulators
 
 import nengo_fa
-from nengo_fa.networks import FeedForward, learn_product, learned_encoders, learned_weights
+from nengo_fa.networks import FeedForward, learned_encoders, learned_weights
 
 pytestmark = pytest.mark.filterwarnings("ignore:nengo_fa.ocl")
 
@@ -44,13 +44,13 @@ def run_both(make_net, ocl, steps, probes):
 
 
 class ProductNet:
-    """`learn_product` with the attribute names of `FeedForward`."""
+    """The product learner with the attribute names of `FeedForward`."""
 
     def __init__(self, rule, n_neurons, neuron_type):
         self.rule, self.n_neurons, self.neuron_type = rule, n_neurons, neuron_type
 
     def __call__(self):
-        net = learn_product(self.rule, self.n_neurons, neuron_type=self.neuron_type, seed=1)
+        net = product_learner(self.rule, self.n_neurons, neuron_type=self.neuron_type, seed=1)
         net.layers, net.readout, net.hidden_connections = [net.hidden], net.layer2, [net.layer1]
         return net
 

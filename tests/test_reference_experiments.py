@@ -10,7 +10,7 @@ import pathlib
 import nengo
 import numpy as np
 import pytest
-from checks import load_example
+from conftest import load_example
 from scipy.special import erfinv
 
 from nengo_fa.derivatives import derivative_function, rate_curve

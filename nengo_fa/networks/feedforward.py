@@ -1,8 +1,4 @@
-"""Ready-made learning networks and tools to evaluate them with learning frozen.
-
-`FeedForward` builds a multi-layer learner of any depth with one of the
-encoder rules; `learn_product` the two-layer product task of the examples.
-"""
+"""`FeedForward`: multi-layer learners of any depth with any of the encoder rules."""
 
 import nengo
 import numpy as np
@@ -16,136 +12,13 @@ from nengo_fa.learning_rules import (
     NodePerturbation,
     SignSymmetry,
     WeightPerturbation,
-    as_list,
 )
-
-#: Encoder rules of `learn_product` by their short names ("pes": none).
-RULES = ("pes", "fa", "bp")
+from nengo_fa.networks.learned import learned_rates, learned_weights
 
 #: Rules of `FeedForward`: PES alone on fixed hidden layers, feedback alignment
 #: layer by layer, backpropagation, direct feedback alignment, Kolen-Pollack,
 #: sign symmetry, node perturbation, weight perturbation.
 DEEP_RULES = ("pes", "fa", "bp", "dfa", "kp", "ss", "np", "wp")
-
-
-def product_input(t):
-    """The product task's input, (sin(pi t), sin(0.7 pi t))."""
-    return np.sin(np.pi * t), np.sin(0.7 * np.pi * t)
-
-
-def learn_product(
-    rule="bp",
-    n_neurons=10,
-    neuron_type=None,
-    encoder_rate=None,
-    pes_rate=None,
-    seed=None,
-    label=None,
-):
-    """A network learning x0 * x1 from online error with PES plus an encoder rule.
-
-    ``stim -> hidden`` carries the encoder rule (``rule``: ``"pes"`` for none,
-    ``"fa"`` for `.FeedbackAlignment`, ``"bp"`` for `.BackpropEncoder`) and
-    ``hidden -> output`` learns its decoders with `nengo.PES`, starting from
-    zero. One ``error`` node (output minus target) drives both rules.
-
-    The returned network has attributes ``stim``, ``target``, ``hidden``,
-    ``output``, ``error``, ``layer1`` and ``layer2``. ``None`` for a rate or
-    neuron type means Nengo's default (or `nengo.RectifiedLinear` neurons).
-    """
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    rates = {} if encoder_rate is None else {"learning_rate": encoder_rate}
-    with nengo.Network(seed=seed, label=label or f"product ({rule})") as net:
-        net.stim = nengo.Node(product_input, label="stim")
-        net.target = nengo.Node(size_in=1, label="target")
-        net.hidden = nengo.Ensemble(
-            n_neurons, 2, neuron_type=neuron_type or nengo.RectifiedLinear(), label="hidden"
-        )
-        net.output = nengo.Node(size_in=1, label="output")
-        net.error = nengo.Node(size_in=1, label="error")
-        nengo.Connection(net.stim, net.target, function=lambda x: x[0] * x[1], synapse=None)
-        nengo.Connection(net.output, net.error, synapse=None)
-        nengo.Connection(net.target, net.error, transform=-1, synapse=None)
-
-        pes = nengo.PES() if pes_rate is None else nengo.PES(learning_rate=pes_rate)
-        net.layer2 = nengo.Connection(
-            net.hidden, net.output, function=lambda x: 0, learning_rule_type=pes
-        )
-        nengo.Connection(net.error, net.layer2.learning_rule)
-        encoder_rule = {
-            "pes": None,
-            "fa": lambda: FeedbackAlignment(error_size=1, **rates),
-            "bp": lambda: BackpropEncoder(net.layer2, **rates),
-        }[rule]
-        net.layer1 = nengo.Connection(
-            net.stim, net.hidden, learning_rule_type=encoder_rule and encoder_rule()
-        )
-        if encoder_rule is not None:
-            nengo.Connection(net.error, net.layer1.learning_rule)
-    return net
-
-
-def learned_encoders(sim, ens):
-    """Copies of the scaled encoders and biases of ``ens`` in ``sim`` now (as learned).
-
-    ``sim.data[ens]`` keeps the values the ensemble was built with.
-    """
-    encoders = sim.signals[sim.model.sig[ens]["encoders"]].copy()
-    return encoders, sim.signals[sim.model.sig[ens.neurons]["bias"]].copy()
-
-
-def learned_rates(sim, ens, x):
-    """Rates (Hz) of ``ens`` for decoded inputs ``x`` (n_points x dims) right now.
-
-    Uses the ensemble's `learned_encoders` and the rate approximation of its
-    neuron type, as if learning were frozen and each input held until the
-    neurons settled.
-    """
-    encoders, bias = learned_encoders(sim, ens)
-    current = np.atleast_2d(x) @ encoders.T + bias
-    return rate_curve(ens.neuron_type, current)
-
-
-def learned_weights(sim, conn):
-    """The weights of ``conn`` in ``sim`` now, including a pending weight update.
-
-    Nengo adds the ``delta`` a rule such as `nengo.PES` computes in one step
-    to the weights at the start of the next, so after a run the last step's
-    delta is still pending; it is included here.
-    """
-    weights = sim.signals[sim.model.sig[conn]["weights"]].copy()
-    for rule in as_list(conn.learning_rule):
-        if rule.learning_rule_type.modifies in ("weights", "decoders"):
-            weights += sim.signals[sim.model.sig[rule]["delta"]]
-    return weights
-
-
-def frozen_output(sim, conn, x):
-    """Output of decoded connection ``conn`` for inputs ``x`` to its pre ensemble, frozen.
-
-    Combines `learned_rates` with the connection's `learned_weights`, e.g.
-    the decoders PES has learned so far. Synapses do not matter at steady state.
-    """
-    return learned_rates(sim, conn.pre_obj, x) @ learned_weights(sim, conn).T
-
-
-def product_grid(points=41):
-    """The product task's test set: a ``points`` x ``points`` grid over [-1, 1]^2 and x0 * x1."""
-    grid = np.linspace(-1, 1, points)
-    x = np.array([(a, b) for a in grid for b in grid])
-    return x, x[:, 0] * x[:, 1]
-
-
-def frozen_product_rmse(sim, net, points=41):
-    """RMSE of a `learn_product` network's frozen output against x0 * x1.
-
-    Evaluated on the `product_grid` with the current encoders, biases and
-    decoders (see `frozen_output`).
-    """
-    x, target = product_grid(points)
-    output = frozen_output(sim, net.layer2, x)[:, 0]
-    return float(np.sqrt(np.mean((output - target) ** 2)))
 
 
 def current_for_rate(neuron_type, rates, low=-1e3, high=1e3, iterations=80):
@@ -205,6 +78,11 @@ def data_init(neuron_type, inputs, n_neurons, rng, active=(0.2, 0.8), max_rates=
     low_current = current_for_rate(neuron_type, np.maximum(threshold_rate, 1e-9))
     gain = (current_for_rate(neuron_type, tops) - low_current) / spread
     return encoders, gain, low_current - gain * thresholds, radius
+
+
+def gated_error(t, x):
+    """The error node of `FeedForward`: ``x[:-1]`` (output - target) times ``x[-1]`` (the gate)."""
+    return x[:-1] * x[-1]
 
 
 def _per_layer(value, n_layers, name):
@@ -328,9 +206,7 @@ class FeedForward(nengo.Network):
             self.target = nengo.Node(size_in=n_output, label="target")
             self.output = nengo.Node(size_in=n_output, label="output")
             self.learning = nengo.Node(1.0, label="learning")
-            self.error = nengo.Node(
-                lambda t, x: x[:-1] * x[-1], size_in=n_output + 1, label="error"
-            )
+            self.error = nengo.Node(gated_error, size_in=n_output + 1, label="error")
             nengo.Connection(self.output, self.error[:-1], synapse=None)
             nengo.Connection(self.target, self.error[:-1], transform=-1, synapse=None)
             nengo.Connection(self.learning, self.error[-1], synapse=None)
@@ -416,158 +292,3 @@ class FeedForward(nengo.Network):
         for ens in self.layers:
             x = learned_rates(sim, ens, x)
         return x @ learned_weights(sim, self.readout).T
-
-
-class GaussianInput:
-    """Node output: a fresh ``x ~ N(0, I)`` every step (``N(0, I / d)`` if ``normalized``).
-
-    A pure function of the step number: drawn in blocks of ``block`` steps
-    from ``seed`` and the block index, so every run, every reset and every
-    network given the same seed sees the same inputs.
-
-    Parameters
-    ----------
-    dimensions : int
-        ``d``, the size of ``x``.
-    normalized : bool
-        Divide by ``sqrt(d)``, so that ``|x|`` is about 1.
-    seed : int
-    dt : float
-        The simulator's time step.
-    block : int
-        Steps drawn at once.
-    """
-
-    def __init__(self, dimensions, normalized=False, seed=0, dt=0.001, block=1000):
-        self.dimensions, self.normalized = int(dimensions), bool(normalized)
-        self.seed, self.dt, self.block = seed, dt, int(block)
-        self._cached = (None, None)
-
-    def samples(self, index):
-        """Block ``index`` of inputs, shape ``(block, dimensions)``."""
-        if self._cached[0] != index:
-            rng = np.random.default_rng([self.seed, index])
-            x = rng.standard_normal((self.block, self.dimensions))
-            self._cached = (index, x / np.sqrt(self.dimensions) if self.normalized else x)
-        return self._cached[1]
-
-    def __call__(self, t):
-        step = int(round(t / self.dt))
-        return self.samples(step // self.block)[step % self.block]
-
-
-def _length(samples):
-    return "no" if samples is None else len(samples)
-
-
-class DataFeed:
-    """Presents samples to a network's ``input`` and ``target``, and gates its learning.
-
-    Sample ``i`` of the current ``order`` is shown during
-    ``[i * presentation_time, (i + 1) * presentation_time)`` of the current
-    phase. `train` and `test` switch phase between runs of one simulator:
-    training shows shuffled epochs with ``learning`` set by a schedule, testing
-    shows the test set in order with learning off (the error gate is 0). Run
-    on its own (e.g. in Nengo GUI) it cycles through the training samples. With
-    ``presentation_time = dt``, no synapses and rate neurons, every step
-    learns from one new sample.
-
-    Parameters
-    ----------
-    train_inputs, train_targets : ndarray
-        Training samples (n, n_input) and targets (n, n_output).
-    test_inputs, test_targets : ndarray, optional
-    presentation_time : float
-        Seconds each sample is shown.
-    learn_after : float
-        Fraction of each presentation during which learning stays off, so
-        that spiking networks learn only once their synapses have settled.
-    seed : int, optional
-        For the order of the training samples.
-    """
-
-    def __init__(
-        self,
-        train_inputs,
-        train_targets,
-        test_inputs=None,
-        test_targets=None,
-        presentation_time=0.001,
-        learn_after=0.0,
-        seed=None,
-    ):
-        self.data = {"train": (train_inputs, train_targets), "test": (test_inputs, test_targets)}
-        for phase, (inputs, targets) in self.data.items():
-            if (inputs is None) != (targets is None) or (
-                inputs is not None and len(inputs) != len(targets)
-            ):
-                raise ValueError(
-                    f"DataFeed: the {phase} inputs and targets must both be given, with one "
-                    f"target per input (got {_length(inputs)} inputs, {_length(targets)} targets)"
-                )
-        self.presentation_time = float(presentation_time)
-        self.learn_after = float(learn_after)
-        self.rng = np.random.RandomState(seed)
-        self.phase = "train"
-        self.start = 0.0
-        self.order = np.arange(len(train_inputs))
-        self.learning_rate = 1.0
-
-    def connect(self, net):
-        """Add the nodes feeding ``net`` (a `FeedForward` or anything with the same nodes)."""
-        with net:
-            self.input_node = nengo.Node(self._input, label="data input")
-            self.target_node = nengo.Node(self._target, label="data target")
-            nengo.Connection(self.input_node, net.input, synapse=None)
-            nengo.Connection(self.target_node, net.target, synapse=None)
-            net.learning.output = self._learning
-        return self
-
-    def index(self, t):
-        """Position in the current order of the sample shown at time ``t`` (cycling)."""
-        step = (t - self.start) / self.presentation_time
-        return int(step - 1e-9) % len(self.order)
-
-    def _sample(self, t, which):
-        return self.data[self.phase][which][self.order[self.index(t)]]
-
-    def _input(self, t):
-        return self._sample(t, 0)
-
-    def _target(self, t):
-        return self._sample(t, 1)
-
-    def _learning(self, t):
-        if self.phase != "train":
-            return 0.0
-        into = (t - self.start) / self.presentation_time
-        fraction = into - np.floor(into - 1e-9)  # in (0, 1] through each presentation
-        return self.learning_rate if fraction > self.learn_after + 1e-9 else 0.0
-
-    def train(self, sim, epochs=1, learning_rate=1.0):
-        """Run ``sim`` over ``epochs`` shuffled passes of the training set."""
-        inputs = self.data["train"][0]
-        self.phase, self.learning_rate = "train", float(learning_rate)
-        for _ in range(int(epochs)):
-            self.order = self.rng.permutation(len(inputs))
-            self._run(sim, len(inputs))
-
-    def test(self, sim, probe, average=1.0):
-        """Predicted classes of the test set: ``probe`` averaged over the end of each sample.
-
-        ``average`` is the fraction of each presentation (at its end) averaged.
-        """
-        inputs = self.data["test"][0]
-        self.phase = "test"
-        self.order = np.arange(len(inputs))
-        first = len(sim.data[probe])
-        self._run(sim, len(inputs))
-        outputs = np.asarray(sim.data[probe][first:])
-        steps = int(round(self.presentation_time / sim.dt))
-        keep = max(1, int(round(average * steps)))
-        per_sample = outputs.reshape(len(inputs), steps, -1)[:, -keep:].mean(axis=1)
-        return np.argmax(per_sample, axis=1)
-
-    def _run(self, sim, n_samples):
-        self.start = sim.time
-        sim.run_steps(int(round(n_samples * self.presentation_time / sim.dt)))

@@ -1,0 +1,150 @@
+"""Speed of nengo-fa's rules on each simulator: steps/s, and images/s when classifying.
+
+    python benchmarks/backends.py speed      # 784-1000 LIF-10: PES only, FA, BP
+    python benchmarks/backends.py classify   # the spiking classifier of classify.py, images/s
+    python benchmarks/backends.py            # both
+
+``--simulators`` picks from ``nengo`` (the reference `nengo.Simulator`),
+``ocl`` (`nengo_fa.ocl.Simulator`; the device from ``PYOPENCL_CTX``, 0 by
+default) and ``dl`` (`nengo_dl.Simulator`, in the pinned nengo-dl
+environment). Each simulator's warm-up (building, compiling kernels, the
+first steps) is excluded; rules are timed in alternation over several rounds
+and the medians reported, so slow drifts of the machine hit them alike.
+"""
+
+import argparse
+import os
+import pathlib
+import statistics
+import sys
+import time
+import warnings
+
+import nengo
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from product import wide_network  # noqa: E402
+
+import nengo_fa  # noqa: E402,F401
+
+RULES = ("pes", "fa", "bp")
+
+
+def simulator_class(name):
+    """The simulator class called ``name`` (see the module docstring)."""
+    if name == "nengo":
+        return nengo.Simulator
+    if name == "ocl":
+        os.environ.setdefault("PYOPENCL_CTX", "0")
+        import nengo_fa.ocl
+
+        return nengo_fa.ocl.Simulator
+    if name == "dl":
+        import nengo_dl
+
+        return nengo_dl.Simulator
+    raise ValueError(f"unknown simulator {name!r}")
+
+
+def make_simulator(name, net, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return simulator_class(name)(net, progress_bar=False, **kwargs)
+
+
+def steps_per_second(name, nets, steps, rounds, warmup=50):
+    """Median steps/s of each network on simulator ``name``, and median ratios to the first."""
+    seconds = np.zeros((rounds, len(nets)))
+    for r in range(rounds):
+        for i, net in enumerate(nets):
+            with make_simulator(name, net) as sim:
+                sim.run_steps(warmup)
+                start = time.perf_counter()
+                sim.run_steps(steps)
+                seconds[r, i] = time.perf_counter() - start
+    return steps / np.median(seconds, axis=0), np.median(seconds / seconds[:, :1], axis=0)
+
+
+def speed_table(simulators, steps, rounds):
+    print("\n784-D input -> 1000 LIF -> 10-D output (PES), steps per second")
+    print("| simulator | rule | steps/s | ms per step | ratio to PES only |")
+    print("|---|---|---|---|---|")
+    rows = []
+    for name in simulators:
+        rates, ratios = steps_per_second(name, [wide_network(r) for r in RULES], steps, rounds)
+        for rule, rate, ratio in zip(RULES, rates, ratios, strict=True):
+            rows.append({"simulator": name, "rule": rule, "steps_per_s": rate, "ratio": ratio})
+            print(f"| {name} | {rule} | {rate:.0f} | {1e3 / rate:.3f} | {ratio:.2f} |", flush=True)
+    return rows
+
+
+def classifier(args, x_train, y_train):
+    """The spiking 784-1000-10 FA classifier of ``classify.py spiking``, fed with ``DataFeed``."""
+    from classify import build, one_hot
+
+    from nengo_fa.networks import DataFeed
+
+    config = ([1000], "fa", 100.0)
+    net = build(config, x_train, args, nengo.LIF(), synapse=args.synapse)
+    feed = DataFeed(
+        x_train,
+        one_hot(y_train),
+        presentation_time=args.presentation,
+        learn_after=args.learn_after,
+        seed=0,
+    )
+    return net, feed.connect(net)
+
+
+def classify_table(simulators, args):
+    from nengo_fa.datasets import load_standardized
+
+    x_train, y_train, _, _ = load_standardized("fashion-mnist", args.images, 10, path=args.data)
+    print(
+        f"\nSpiking 784-1000-10 FA classifier (LIF, {args.presentation * 1e3:g} ms per image, "
+        f"{args.synapse * 1e3:g} ms synapses), training, images per second"
+    )
+    print("| simulator | images/s | s per 60k-image epoch |")
+    print("|---|---|---|")
+    rows = []
+    for name in simulators:
+        rates = []
+        for _ in range(args.rounds):
+            net, feed = classifier(args, x_train, y_train)
+            with make_simulator(name, net) as sim:
+                sim.run_steps(int(round(args.presentation / sim.dt)))  # warm up
+                start = time.perf_counter()
+                feed.train(sim, 1)
+                rates.append(len(x_train) / (time.perf_counter() - start))
+        rate = statistics.median(rates)
+        rows.append({"simulator": name, "images_per_s": rate})
+        print(f"| {name} | {rate:.1f} | {60000 / rate:.0f} |", flush=True)
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", nargs="?", choices=["speed", "classify", "all"], default="all")
+    parser.add_argument("--simulators", default="nengo,ocl", help="comma-separated")
+    parser.add_argument("--steps", type=int, default=1000, help="steps timed per network")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--images", type=int, default=200, help="images timed (classify)")
+    parser.add_argument("--presentation", type=float, default=0.05, help="seconds per image")
+    parser.add_argument("--learn-after", type=float, default=0.4)
+    parser.add_argument("--synapse", type=float, default=0.005)
+    parser.add_argument("--data", default=None, help="Fashion-MNIST directory")
+    parser.add_argument("--init-samples", type=int, default=1000)
+    parser.add_argument("--readout-rate", type=float, default=0.003)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    simulators = [s.strip() for s in args.simulators.split(",") if s.strip()]
+    print(f"nengo {nengo.__version__}, numpy {np.__version__}, simulators: {simulators}")
+    if args.what in ("speed", "all"):
+        speed_table(simulators, args.steps, args.rounds)
+    if args.what in ("classify", "all"):
+        classify_table(simulators, args)
+
+
+if __name__ == "__main__":
+    main()

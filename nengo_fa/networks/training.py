@@ -1,0 +1,121 @@
+"""`DataFeed`: present a dataset to a network, epoch by epoch, with learning gated."""
+
+import nengo
+import numpy as np
+
+
+def _length(samples):
+    return "no" if samples is None else len(samples)
+
+
+class DataFeed:
+    """Presents samples to a network's ``input`` and ``target``, and gates its learning.
+
+    Sample ``i`` of the current ``order`` is shown during
+    ``[i * presentation_time, (i + 1) * presentation_time)`` of the current
+    phase. `train` and `test` switch phase between runs of one simulator:
+    training shows shuffled epochs with ``learning`` set by a schedule, testing
+    shows the test set in order with learning off (the error gate is 0). Run
+    on its own (e.g. in Nengo GUI) it cycles through the training samples. With
+    ``presentation_time = dt``, no synapses and rate neurons, every step
+    learns from one new sample.
+
+    Parameters
+    ----------
+    train_inputs, train_targets : ndarray
+        Training samples (n, n_input) and targets (n, n_output).
+    test_inputs, test_targets : ndarray, optional
+    presentation_time : float
+        Seconds each sample is shown.
+    learn_after : float
+        Fraction of each presentation during which learning stays off, so
+        that spiking networks learn only once their synapses have settled.
+    seed : int, optional
+        For the order of the training samples.
+    """
+
+    def __init__(
+        self,
+        train_inputs,
+        train_targets,
+        test_inputs=None,
+        test_targets=None,
+        presentation_time=0.001,
+        learn_after=0.0,
+        seed=None,
+    ):
+        self.data = {"train": (train_inputs, train_targets), "test": (test_inputs, test_targets)}
+        for phase, (inputs, targets) in self.data.items():
+            if (inputs is None) != (targets is None) or (
+                inputs is not None and len(inputs) != len(targets)
+            ):
+                raise ValueError(
+                    f"DataFeed: the {phase} inputs and targets must both be given, with one "
+                    f"target per input (got {_length(inputs)} inputs, {_length(targets)} targets)"
+                )
+        self.presentation_time = float(presentation_time)
+        self.learn_after = float(learn_after)
+        self.rng = np.random.RandomState(seed)
+        self.phase = "train"
+        self.start = 0.0
+        self.order = np.arange(len(train_inputs))
+        self.learning_rate = 1.0
+
+    def connect(self, net):
+        """Add the nodes feeding ``net`` (a `FeedForward` or anything with the same nodes)."""
+        with net:
+            self.input_node = nengo.Node(self._input, label="data input")
+            self.target_node = nengo.Node(self._target, label="data target")
+            nengo.Connection(self.input_node, net.input, synapse=None)
+            nengo.Connection(self.target_node, net.target, synapse=None)
+            net.learning.output = self._learning
+        return self
+
+    def index(self, t):
+        """Position in the current order of the sample shown at time ``t`` (cycling)."""
+        step = (t - self.start) / self.presentation_time
+        return int(step - 1e-9) % len(self.order)
+
+    def _sample(self, t, which):
+        return self.data[self.phase][which][self.order[self.index(t)]]
+
+    def _input(self, t):
+        return self._sample(t, 0)
+
+    def _target(self, t):
+        return self._sample(t, 1)
+
+    def _learning(self, t):
+        if self.phase != "train":
+            return 0.0
+        into = (t - self.start) / self.presentation_time
+        fraction = into - np.floor(into - 1e-9)  # in (0, 1] through each presentation
+        return self.learning_rate if fraction > self.learn_after + 1e-9 else 0.0
+
+    def train(self, sim, epochs=1, learning_rate=1.0):
+        """Run ``sim`` over ``epochs`` shuffled passes of the training set."""
+        inputs = self.data["train"][0]
+        self.phase, self.learning_rate = "train", float(learning_rate)
+        for _ in range(int(epochs)):
+            self.order = self.rng.permutation(len(inputs))
+            self._run(sim, len(inputs))
+
+    def test(self, sim, probe, average=1.0):
+        """Predicted classes of the test set: ``probe`` averaged over the end of each sample.
+
+        ``average`` is the fraction of each presentation (at its end) averaged.
+        """
+        inputs = self.data["test"][0]
+        self.phase = "test"
+        self.order = np.arange(len(inputs))
+        first = len(sim.data[probe])
+        self._run(sim, len(inputs))
+        outputs = np.asarray(sim.data[probe][first:])
+        steps = int(round(self.presentation_time / sim.dt))
+        keep = max(1, int(round(average * steps)))
+        per_sample = outputs.reshape(len(inputs), steps, -1)[:, -keep:].mean(axis=1)
+        return np.argmax(per_sample, axis=1)
+
+    def _run(self, sim, n_samples):
+        self.start = sim.time
+        sim.run_steps(int(round(n_samples * self.presentation_time / sim.dt)))
