@@ -27,6 +27,7 @@ import argparse
 import json
 import pathlib
 import resource
+import sys
 import time
 
 import nengo
@@ -36,7 +37,6 @@ import nengo_fa
 from nengo_fa.datasets import load_standardized
 from nengo_fa.metrics import confusion_matrix, running_accuracy
 from nengo_fa.networks import DataFeed, FeedForward
-from nengo_fa.reference import ReferenceLearner
 
 #: (network, rule) -> (hidden layers, rule, encoder learning rate, epochs, gate decay per epoch).
 #: Rates and schedules were chosen with the exact NumPy reference (`nengo_fa.reference`)
@@ -198,6 +198,8 @@ def run_spiking(args):
 
 def run_throughput(args):
     """Samples per second: Nengo rate network against the NumPy reference, same update."""
+    sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "tests"))
+    from reference import ReferenceLearner  # the tests' NumPy oracle of FeedForward
     x_train, y_train, _, _ = fashion(args, n_train=args.throughput_samples, n_test=10)
     targets = one_hot(y_train)
     results = []

@@ -6,7 +6,7 @@ Gaussian input every simulation step, to reproduce a fixed *teacher* of the
 same shape (M hidden units). Both use :math:`g(u) = \\mathrm{erf}(u/\\sqrt 2)`
 hidden units and sum their hidden activities (the teacher's second-layer
 weights are all 1), so the generalization error is known exactly from the
-order parameters (`nengo_fa.metrics.soft_committee_generalization_error`).
+order parameters (`soft_committee_generalization_error`).
 
 Units: the input node emits :math:`\\mathbf{x} = \\boldsymbol{\\xi}/\\sqrt N` with
 :math:`\\boldsymbol{\\xi} \\sim N(0, I_N)`. The student is a `nengo.Ensemble` of
@@ -50,10 +50,137 @@ import numpy as np
 from scipy.special import erf, erfinv
 
 import nengo_fa
-from nengo_fa.metrics import overlaps, soft_committee_generalization_error
 from nengo_fa.networks import GaussianInput
 
 SQRT2 = np.sqrt(2.0)
+
+
+def overlaps(student, teacher):
+    r"""Order parameters of a student-teacher pair of first-layer weights.
+
+    .. math:: R = \frac{J B^\top}{N}, \quad Q = \frac{J J^\top}{N}, \quad
+              T = \frac{B B^\top}{N}
+
+    for student weights :math:`J` and teacher weights :math:`B`.
+
+    Parameters
+    ----------
+    student : array_like, shape (K, N)
+    teacher : array_like, shape (M, N)
+
+    Returns
+    -------
+    dict
+        ``"R"`` (K, M), ``"Q"`` (K, K) and ``"T"`` (M, M).
+    """
+    student = np.asarray(student, dtype=float)
+    teacher = np.asarray(teacher, dtype=float)
+    n_inputs = student.shape[1]
+    if teacher.shape[1] != n_inputs:
+        raise ValueError(f"student has {n_inputs} inputs, teacher {teacher.shape[1]}")
+    return {
+        "R": student @ teacher.T / n_inputs,
+        "Q": student @ student.T / n_inputs,
+        "T": teacher @ teacher.T / n_inputs,
+    }
+
+
+def _erf_correlation(cross, var_u, var_z):
+    r"""Closed-form :math:`E[g(u) g(z)]` for :math:`g(x) = \mathrm{erf}(x / \sqrt{2})`.
+
+    ``cross[i, j]`` is the covariance of :math:`u_i` and :math:`z_j`, ``var_u`` and
+    ``var_z`` the variances.
+    """
+    scale = np.sqrt(np.outer(1 + var_u, 1 + var_z))
+    return 2 / np.pi * np.arcsin(cross / scale)
+
+
+def soft_committee_generalization_error(Q, R, T, v=None, w=None):
+    r"""Exact generalization error of a soft committee machine learning a teacher.
+
+    Student output :math:`\sum_i w_i g(x_i)`, teacher output
+    :math:`\sum_n v_n g(y_n)`, with :math:`g(x) = \mathrm{erf}(x / \sqrt{2})` and
+    hidden fields :math:`x = J\xi / \sqrt{N}`, :math:`y = B\xi / \sqrt{N}` of
+    standard normal inputs :math:`\xi \in \mathbb{R}^N`, so that :math:`Q, R, T`
+    (see `overlaps`) are the covariances of the fields. Then
+    :math:`\epsilon_g = \frac{1}{2} E[(\text{student} - \text{teacher})^2]` is
+
+    .. math:: \epsilon_g = \frac{1}{2} \Big[ \sum_{ik} w_i w_k I(Q_{ik}, Q_{ii}, Q_{kk})
+              + \sum_{nm} v_n v_m I(T_{nm}, T_{nn}, T_{mm})
+              - 2 \sum_{in} w_i v_n I(R_{in}, Q_{ii}, T_{nn}) \Big]
+
+    with :math:`I(c, a, b) = \frac{2}{\pi} \arcsin \frac{c}{\sqrt{(1 + a)(1 + b)}}`
+    (Saad & Solla 1995).
+
+    Parameters
+    ----------
+    Q : array_like, shape (K, K)
+    R : array_like, shape (K, M)
+    T : array_like, shape (M, M)
+    v : array_like, shape (M,), optional
+        Teacher second-layer weights; all ones by default.
+    w : array_like, shape (K,), optional
+        Student second-layer weights; all ones by default.
+
+    Returns
+    -------
+    float
+    """
+    Q, R, T = (np.asarray(x, dtype=float) for x in (Q, R, T))
+    q, t = np.diag(Q), np.diag(T)
+    w = np.ones(len(q)) if w is None else np.asarray(w, dtype=float)
+    v = np.ones(len(t)) if v is None else np.asarray(v, dtype=float)
+    student_student = w @ _erf_correlation(Q, q, q) @ w
+    teacher_teacher = v @ _erf_correlation(T, t, t) @ v
+    student_teacher = w @ _erf_correlation(R, q, t) @ v
+    return float(0.5 * (student_student + teacher_teacher - 2 * student_teacher))
+
+
+def order_parameter_panels(times, R, Q, F, eps_g, xlabel="time (s)"):
+    """Four panels of student-teacher order parameters over time.
+
+    Panels: the student-teacher overlaps :math:`R_{in}`; the student
+    self-overlaps :math:`Q_{ik}` (diagonal solid, off-diagonal dashed); the
+    overlap :math:`F` of the second-layer weights with the feedback vector; and
+    the generalization error on a log scale. Indices in the legends count from 1;
+    a panel with more than ten curves gets no legend.
+
+    Parameters
+    ----------
+    times : array_like, shape (n_times,)
+    R : array_like, shape (n_times, K, M)
+    Q : array_like, shape (n_times, K, K)
+    F : array_like, shape (n_times,)
+    eps_g : array_like, shape (n_times,)
+    xlabel : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    R, Q = np.asarray(R), np.asarray(Q)
+    fig, ((ax_r, ax_q), (ax_f, ax_eps)) = plt.subplots(2, 2, sharex=True, figsize=(9, 6))
+    for i, n in np.ndindex(R.shape[1:]):
+        ax_r.plot(times, R[:, i, n], label=f"$R_{{{i + 1},{n + 1}}}$")
+    n_student = Q.shape[1]
+    for i in range(n_student):
+        for k in range(i, n_student):
+            linestyle = "-" if i == k else "--"
+            ax_q.plot(times, Q[:, i, k], linestyle=linestyle, label=f"$Q_{{{i + 1},{k + 1}}}$")
+    ax_f.plot(times, F)
+    ax_eps.plot(times, eps_g)
+    ax_eps.set_yscale("log")
+    for ax, ylabel in [(ax_r, "R"), (ax_q, "Q"), (ax_f, "F"), (ax_eps, r"$\epsilon_g$")]:
+        ax.set_ylabel(ylabel)
+    for ax in (ax_r, ax_q):
+        if len(ax.lines) <= 10:
+            ax.legend(fontsize="small")
+    for ax in (ax_f, ax_eps):
+        ax.set_xlabel(xlabel)
+    fig.tight_layout()
+    return fig
 
 #: Labels of the two first-layer rules.
 RULES = {"fa": "feedback alignment", "bp": "backprop"}
@@ -276,10 +403,8 @@ model = build_model("fa")
 
 
 def student_teacher_figure(alpha, params, title):
-    """`nengo_fa.plots.student_teacher` against alpha, with panel titles for K = M = 5."""
-    from nengo_fa import plots
-
-    fig = plots.student_teacher(
+    """`order_parameter_panels` against alpha, with panel titles for K = M = 5."""
+    fig = order_parameter_panels(
         alpha,
         params["R"],
         params["Q"],

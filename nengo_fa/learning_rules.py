@@ -65,6 +65,9 @@ time; for an external error :math:`s_F = 1 / (n s_r)` recovers the formula
 above. All of these are reported in ``sim.data[conn.learning_rule]``.
 """
 
+import numbers
+import warnings
+
 import numpy as np
 from nengo.connection import Connection
 from nengo.dists import DistOrArrayParam, Gaussian
@@ -272,9 +275,10 @@ class FeedbackAlignment(EncoderRule):
 
     Parameters
     ----------
-    error_size : int, optional
-        Dimensionality of an error connected into this rule. Give this or
-        ``downstream``.
+    downstream : nengo.Connection, optional
+        Connection leaving the post ensemble whose error (external, or the
+        local error of its own encoder rule) this rule sends back through
+        :math:`B`. Give this or ``error_size``.
     learning_rate : float, optional
         :math:`\kappa`, in 1/s (normalized as in the module docstring).
     feedback : Distribution or (n_neurons, error size) array_like, optional
@@ -282,10 +286,9 @@ class FeedbackAlignment(EncoderRule):
         connection's seed; the result is in ``sim.data[conn.learning_rule].feedback``.
     learn_bias : bool, optional
         Whether to learn biases as well as encoders.
-    downstream : nengo.Connection, optional
-        Connection leaving the post ensemble whose error (external, or the
-        local error of its own encoder rule) this rule sends back through
-        :math:`B`. Give this or ``error_size``.
+    error_size : int, optional
+        Dimensionality of an error connected into this rule. Give this or
+        ``downstream``.
     reference : nengo.Connection, optional
         For the comparison with backpropagation when the error is given by
         ``error_size``: the connection the exact gradient goes through.
@@ -301,13 +304,21 @@ class FeedbackAlignment(EncoderRule):
 
     def __init__(
         self,
-        error_size=None,
+        downstream=None,
         learning_rate=Default,
         feedback=Default,
         learn_bias=Default,
-        downstream=None,
+        error_size=None,
         reference=None,
     ):
+        if isinstance(downstream, numbers.Integral) and not isinstance(downstream, bool):
+            warnings.warn(
+                "FeedbackAlignment's first argument is now downstream, as for every rule; "
+                f"pass the error size by name: FeedbackAlignment(error_size={downstream})",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            downstream, error_size = None, downstream
         if (error_size is None) == (downstream is None):
             raise ValidationError(
                 "give exactly one of error_size (an error connected into the rule) and "
@@ -367,7 +378,9 @@ class DirectFeedbackAlignment(FeedbackAlignment):
         learn_bias=Default,
         reference=None,
     ):
-        super().__init__(error_size, learning_rate, feedback, learn_bias, reference=reference)
+        super().__init__(
+            None, learning_rate, feedback, learn_bias, error_size=error_size, reference=reference
+        )
 
 
 class KolenPollack(EncoderRule):

@@ -18,11 +18,9 @@ __all__ = [
     "gradient_snr",
     "snr_from_moments",
     "norm_ratio",
-    "overlaps",
     "running_accuracy",
     "moving_average",
     "tail_mean",
-    "soft_committee_generalization_error",
 ]
 
 
@@ -204,87 +202,6 @@ def running_accuracy(correct, window):
     return (totals[ends] - totals[starts]) / (ends - starts)
 
 
-def overlaps(student, teacher):
-    r"""Order parameters of a student-teacher pair of first-layer weights.
-
-    .. math:: R = \frac{J B^\top}{N}, \quad Q = \frac{J J^\top}{N}, \quad
-              T = \frac{B B^\top}{N}
-
-    for student weights :math:`J` and teacher weights :math:`B`.
-
-    Parameters
-    ----------
-    student : array_like, shape (K, N)
-    teacher : array_like, shape (M, N)
-
-    Returns
-    -------
-    dict
-        ``"R"`` (K, M), ``"Q"`` (K, K) and ``"T"`` (M, M).
-    """
-    student = np.asarray(student, dtype=float)
-    teacher = np.asarray(teacher, dtype=float)
-    n_inputs = student.shape[1]
-    if teacher.shape[1] != n_inputs:
-        raise ValueError(f"student has {n_inputs} inputs, teacher {teacher.shape[1]}")
-    return {
-        "R": student @ teacher.T / n_inputs,
-        "Q": student @ student.T / n_inputs,
-        "T": teacher @ teacher.T / n_inputs,
-    }
-
-
-def _erf_correlation(cross, var_u, var_z):
-    r"""Closed-form :math:`E[g(u) g(z)]` for :math:`g(x) = \mathrm{erf}(x / \sqrt{2})`.
-
-    ``cross[i, j]`` is the covariance of :math:`u_i` and :math:`z_j`, ``var_u`` and
-    ``var_z`` the variances.
-    """
-    scale = np.sqrt(np.outer(1 + var_u, 1 + var_z))
-    return 2 / np.pi * np.arcsin(cross / scale)
-
-
-def soft_committee_generalization_error(Q, R, T, v=None, w=None):
-    r"""Exact generalization error of a soft committee machine learning a teacher.
-
-    Student output :math:`\sum_i w_i g(x_i)`, teacher output
-    :math:`\sum_n v_n g(y_n)`, with :math:`g(x) = \mathrm{erf}(x / \sqrt{2})` and
-    hidden fields :math:`x = J\xi / \sqrt{N}`, :math:`y = B\xi / \sqrt{N}` of
-    standard normal inputs :math:`\xi \in \mathbb{R}^N`, so that :math:`Q, R, T`
-    (see `overlaps`) are the covariances of the fields. Then
-    :math:`\epsilon_g = \frac{1}{2} E[(\text{student} - \text{teacher})^2]` is
-
-    .. math:: \epsilon_g = \frac{1}{2} \Big[ \sum_{ik} w_i w_k I(Q_{ik}, Q_{ii}, Q_{kk})
-              + \sum_{nm} v_n v_m I(T_{nm}, T_{nn}, T_{mm})
-              - 2 \sum_{in} w_i v_n I(R_{in}, Q_{ii}, T_{nn}) \Big]
-
-    with :math:`I(c, a, b) = \frac{2}{\pi} \arcsin \frac{c}{\sqrt{(1 + a)(1 + b)}}`
-    (Saad & Solla 1995).
-
-    Parameters
-    ----------
-    Q : array_like, shape (K, K)
-    R : array_like, shape (K, M)
-    T : array_like, shape (M, M)
-    v : array_like, shape (M,), optional
-        Teacher second-layer weights; all ones by default.
-    w : array_like, shape (K,), optional
-        Student second-layer weights; all ones by default.
-
-    Returns
-    -------
-    float
-    """
-    Q, R, T = (np.asarray(x, dtype=float) for x in (Q, R, T))
-    q, t = np.diag(Q), np.diag(T)
-    w = np.ones(len(q)) if w is None else np.asarray(w, dtype=float)
-    v = np.ones(len(t)) if v is None else np.asarray(v, dtype=float)
-    student_student = w @ _erf_correlation(Q, q, q) @ w
-    teacher_teacher = v @ _erf_correlation(T, t, t) @ v
-    student_teacher = w @ _erf_correlation(R, q, t) @ v
-    return float(0.5 * (student_student + teacher_teacher - 2 * student_teacher))
-
-
 def moving_average(values, window):
     """Mean of every ``window`` consecutive values, NaNs ignored (``'valid'`` length).
 
@@ -307,3 +224,19 @@ def tail_mean(values, fraction=0.1):
     """Mean (NaNs ignored) of the last ``fraction`` of ``values`` (at least one value)."""
     values = np.asarray(values, dtype=float)
     return float(np.nanmean(values[-max(1, int(round(fraction * len(values)))) :]))
+
+
+#: Names that served only the student-teacher example and moved into it.
+MOVED = {
+    "overlaps": "overlaps",
+    "soft_committee_generalization_error": "soft_committee_generalization_error",
+}
+
+
+def __getattr__(name):
+    if name in MOVED:
+        raise AttributeError(
+            f"nengo_fa.metrics.{name} served only the student-teacher experiment and moved "
+            f"to examples/student_teacher.py (as {MOVED[name]})"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Matplotlib figures for learning curves, alignment, receptive fields and overlaps.
+"""Matplotlib figures: learning curves, alignment, gradient SNRs, receptive fields, confusion.
 
 Matplotlib (and, for `tsne`, scikit-learn) is imported only when a function is
 called, so this module imports without them. Every function draws into ``ax``
@@ -18,7 +18,6 @@ __all__ = [
     "learning_curves",
     "receptive_fields",
     "snr_bars",
-    "student_teacher",
     "tsne",
 ]
 
@@ -261,48 +260,14 @@ def confusion(matrix, class_names=None, ax=None, normalize=True):
     return fig
 
 
-def student_teacher(times, R, Q, F, eps_g, xlabel="time (s)"):
-    """Four panels of student-teacher order parameters over time.
+#: Names that served only the student-teacher example and moved into it.
+MOVED = {"student_teacher": "order_parameter_panels"}
 
-    Panels: the student-teacher overlaps :math:`R_{in}`; the student
-    self-overlaps :math:`Q_{ik}` (diagonal solid, off-diagonal dashed); the
-    overlap :math:`F` of the second-layer weights with the feedback vector; and
-    the generalization error on a log scale. Indices in the legends count from 1;
-    a panel with more than ten curves gets no legend.
 
-    Parameters
-    ----------
-    times : array_like, shape (n_times,)
-    R : array_like, shape (n_times, K, M)
-    Q : array_like, shape (n_times, K, K)
-    F : array_like, shape (n_times,)
-    eps_g : array_like, shape (n_times,)
-    xlabel : str
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    R, Q = np.asarray(R), np.asarray(Q)
-    fig, ((ax_r, ax_q), (ax_f, ax_eps)) = plt.subplots(2, 2, sharex=True, figsize=(9, 6))
-    for i, n in np.ndindex(R.shape[1:]):
-        ax_r.plot(times, R[:, i, n], label=f"$R_{{{i + 1},{n + 1}}}$")
-    n_student = Q.shape[1]
-    for i in range(n_student):
-        for k in range(i, n_student):
-            linestyle = "-" if i == k else "--"
-            ax_q.plot(times, Q[:, i, k], linestyle=linestyle, label=f"$Q_{{{i + 1},{k + 1}}}$")
-    ax_f.plot(times, F)
-    ax_eps.plot(times, eps_g)
-    ax_eps.set_yscale("log")
-    for ax, ylabel in [(ax_r, "R"), (ax_q, "Q"), (ax_f, "F"), (ax_eps, r"$\epsilon_g$")]:
-        ax.set_ylabel(ylabel)
-    for ax in (ax_r, ax_q):
-        if len(ax.lines) <= 10:
-            ax.legend(fontsize="small")
-    for ax in (ax_f, ax_eps):
-        ax.set_xlabel(xlabel)
-    fig.tight_layout()
-    return fig
+def __getattr__(name):
+    if name in MOVED:
+        raise AttributeError(
+            f"nengo_fa.plots.{name} served only the student-teacher experiment and moved "
+            f"to examples/student_teacher.py (as {MOVED[name]})"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -70,12 +70,14 @@ def test_feedback_comes_from_the_seed_or_the_array():
         conn = nengo.Connection(
             nengo.Node([0.2]),
             ens,
-            learning_rule_type=nengo_fa.FeedbackAlignment(1, feedback=explicit),
+            learning_rule_type=nengo_fa.FeedbackAlignment(error_size=1, feedback=explicit),
         )
         uniform = nengo.Connection(
             nengo.Node([0.2]),
             ens,
-            learning_rule_type=nengo_fa.FeedbackAlignment(1, feedback=nengo.dists.Uniform(2, 3)),
+            learning_rule_type=nengo_fa.FeedbackAlignment(
+                error_size=1, feedback=nengo.dists.Uniform(2, 3)
+            ),
         )
     with nengo.Simulator(net, progress_bar=False) as sim:
         np.testing.assert_array_equal(sim.data[conn.learning_rule].feedback, explicit)
@@ -126,7 +128,7 @@ def static_network(dt_rule=nengo_fa.BackpropEncoder):
         out = nengo.Node(size_in=1)
         error = nengo.Node(size_in=1)
         layer2 = nengo.Connection(hidden, out, function=lambda x: x[0] + 0.3, synapse=None)
-        rule = dt_rule(layer2) if dt_rule is nengo_fa.BackpropEncoder else dt_rule(1)
+        rule = dt_rule(layer2) if dt_rule is nengo_fa.BackpropEncoder else dt_rule(error_size=1)
         layer1 = nengo.Connection(stim, hidden, synapse=None, learning_rule_type=rule)
         nengo.Connection(out, error, synapse=None)
         nengo.Connection(error, layer1.learning_rule, synapse=None)
@@ -166,7 +168,10 @@ def test_several_rules_into_one_ensemble_add_up(Simulator):
         nengo.Connection(stim, error, function=lambda x: -x[0] * x[1])
         rules = [
             nengo.Connection(stim, hidden, transform=0.5, learning_rule_type=rule_type)
-            for rule_type in (nengo_fa.BackpropEncoder(layer2), nengo_fa.FeedbackAlignment(1))
+            for rule_type in (
+                nengo_fa.BackpropEncoder(layer2),
+                nengo_fa.FeedbackAlignment(error_size=1),
+            )
         ]
         for conn in rules:
             nengo.Connection(error, conn.learning_rule)

@@ -136,7 +136,9 @@ def test_feedback_alignment_runs_on_izhikevich():
         ens = nengo.Ensemble(8, 1, neuron_type=nengo.Izhikevich())
         out = nengo.Node(size_in=1)
         nengo.Connection(ens, out)
-        conn = nengo.Connection(stim, ens, learning_rule_type=nengo_fa.FeedbackAlignment(1))
+        conn = nengo.Connection(
+            stim, ens, learning_rule_type=nengo_fa.FeedbackAlignment(error_size=1)
+        )
         nengo.Connection(nengo.Node([1.0]), conn.learning_rule)
         probe = nengo.Probe(conn.learning_rule, "bias_delta")
     with pytest.warns(UserWarning, match="Izhikevich"):

@@ -24,7 +24,9 @@ def test_post_must_be_an_ensemble(layers):
     with layers:
         with pytest.raises(ValidationError, match="'post' must be of type 'Ensemble'.*Node"):
             nengo.Connection(
-                layers.stim, layers.out[0], learning_rule_type=nengo_fa.FeedbackAlignment(1)
+                layers.stim,
+                layers.out[0],
+                learning_rule_type=nengo_fa.FeedbackAlignment(error_size=1),
             )
         with pytest.raises(ValidationError, match="'post' must be of type 'Ensemble'.*Neurons"):
             nengo.Connection(
@@ -39,7 +41,7 @@ def test_direct_neurons_are_rejected():
     with nengo.Network() as net:
         ens = nengo.Ensemble(1, 1, neuron_type=nengo.Direct(), label="direct ens")
         conn = nengo.Connection(
-            nengo.Node([0.1]), ens, learning_rule_type=nengo_fa.FeedbackAlignment(1)
+            nengo.Node([0.1]), ens, learning_rule_type=nengo_fa.FeedbackAlignment(error_size=1)
         )
     with pytest.raises(BuildError, match=r"direct ens.*Direct neurons.*nengo\.LIF"):
         build(net)
@@ -131,12 +133,12 @@ def test_error_connection_of_wrong_size(layers):
 
 def test_feedback_of_wrong_shape(layers):
     with pytest.raises(ValidationError, match=r"shape \(n_neurons, error size=2\), got \(10, 3\)"):
-        nengo_fa.FeedbackAlignment(2, feedback=np.ones((10, 3)))
+        nengo_fa.FeedbackAlignment(error_size=2, feedback=np.ones((10, 3)))
     with layers:
         nengo.Connection(
             layers.stim,
             layers.hidden,
-            learning_rule_type=nengo_fa.FeedbackAlignment(2, feedback=np.ones((7, 2))),
+            learning_rule_type=nengo_fa.FeedbackAlignment(error_size=2, feedback=np.ones((7, 2))),
         )
     with pytest.raises(
         BuildError, match=r"feedback has shape \(7, 2\), but must be.*\(10, 2\).*hidden"
@@ -147,7 +149,9 @@ def test_feedback_of_wrong_shape(layers):
 def test_silent_ensemble_is_reported():
     with nengo.Network() as net:
         ens = nengo.Ensemble(5, 1, gain=np.ones(5), bias=-10 * np.ones(5), label="silent")
-        nengo.Connection(nengo.Node([0.1]), ens, learning_rule_type=nengo_fa.FeedbackAlignment(1))
+        nengo.Connection(
+            nengo.Node([0.1]), ens, learning_rule_type=nengo_fa.FeedbackAlignment(error_size=1)
+        )
     with pytest.raises(BuildError, match="silent.*is silent or flat"):
         build(net)
 
@@ -155,11 +159,11 @@ def test_silent_ensemble_is_reported():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: nengo_fa.FeedbackAlignment(1, learning_rate=-1.0),
+        lambda: nengo_fa.FeedbackAlignment(error_size=1, learning_rate=-1.0),
         lambda: nengo_fa.BackpropEncoder(
             nengo.Connection(nengo.Ensemble(2, 1), nengo.Node(size_in=1)), learning_rate=-0.1
         ),
-        lambda: nengo_fa.FeedbackAlignment(0),
+        lambda: nengo_fa.FeedbackAlignment(error_size=0),
     ],
     ids=["fa negative rate", "bp negative rate", "error_size 0"],
 )
@@ -167,3 +171,16 @@ def test_invalid_parameters(make):
     with nengo.Network():
         with pytest.raises(ValidationError, match="learning_rate|error_size"):
             make()
+
+
+def test_every_rule_takes_downstream_first(layers):
+    for rule_type in (
+        nengo_fa.BackpropEncoder,
+        nengo_fa.FeedbackAlignment,
+        nengo_fa.KolenPollack,
+        nengo_fa.SignSymmetry,
+    ):
+        assert rule_type(layers.layer2).downstream is layers.layer2
+    with pytest.warns(DeprecationWarning, match=r"FeedbackAlignment\(error_size=2\)"):
+        rule = nengo_fa.FeedbackAlignment(2, learning_rate=0.5)
+    assert rule.error_size == 2 and rule.downstream is None and rule.learning_rate == 0.5

@@ -3,6 +3,7 @@
 import nengo
 import numpy as np
 import pytest
+from reference import ReferenceLearner
 
 import nengo_fa
 from nengo_fa.derivatives import rate_curve
@@ -15,7 +16,6 @@ from nengo_fa.networks import (
     data_init,
     learned_weights,
 )
-from nengo_fa.reference import ReferenceLearner
 
 N_IN, HIDDEN, N_OUT = 12, (16, 9), 3
 

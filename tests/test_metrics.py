@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from scipy.special import erf
 
 from nengo_fa.metrics import (
     angle_degrees,
@@ -11,10 +10,8 @@ from nengo_fa.metrics import (
     gradient_snr,
     moving_average,
     norm_ratio,
-    overlaps,
     running_accuracy,
     snr_from_moments,
-    soft_committee_generalization_error,
     tail_mean,
 )
 
@@ -135,56 +132,6 @@ def test_running_accuracy():
     np.testing.assert_allclose(
         running_accuracy(correct, window=100), np.cumsum(correct) / np.arange(1, 7)
     )
-
-
-def test_overlaps():
-    student = np.array([[1.0, 0.0, 2.0, 0.0], [0.0, 1.0, 0.0, 1.0]])
-    teacher = np.array([[1.0, 1.0, 1.0, 1.0]])
-    result = overlaps(student, teacher)
-    np.testing.assert_allclose(result["R"], [[3 / 4], [2 / 4]])
-    np.testing.assert_allclose(result["Q"], [[5 / 4, 0], [0, 2 / 4]])
-    np.testing.assert_allclose(result["T"], [[1.0]])
-
-
-def committee(weights, fields):
-    return erf(fields / np.sqrt(2)) @ weights
-
-
-def test_generalization_error_matches_monte_carlo():
-    rng = np.random.RandomState(3)
-    n_inputs, n_student, n_teacher = 50, 3, 2
-    student = rng.standard_normal((n_student, n_inputs))
-    teacher = rng.standard_normal((n_teacher, n_inputs))
-    w = rng.standard_normal(n_student)
-    v = rng.standard_normal(n_teacher)
-    inputs = rng.standard_normal((200_000, n_inputs))
-    difference = committee(w, inputs @ student.T / np.sqrt(n_inputs)) - committee(
-        v, inputs @ teacher.T / np.sqrt(n_inputs)
-    )
-    monte_carlo = 0.5 * np.mean(difference**2)
-
-    order = overlaps(student, teacher)
-    exact = soft_committee_generalization_error(order["Q"], order["R"], order["T"], v=v, w=w)
-    assert exact == pytest.approx(monte_carlo, rel=0.02)
-
-
-def test_generalization_error_default_weights_are_ones():
-    rng = np.random.RandomState(4)
-    student = rng.standard_normal((3, 20))
-    teacher = rng.standard_normal((2, 20))
-    order = overlaps(student, teacher)
-    args = order["Q"], order["R"], order["T"]
-    assert soft_committee_generalization_error(*args) == pytest.approx(
-        soft_committee_generalization_error(*args, v=np.ones(2), w=np.ones(3))
-    )
-
-
-def test_generalization_error_vanishes_for_student_equal_to_teacher():
-    teacher = np.random.RandomState(5).standard_normal((3, 30))
-    order = overlaps(teacher, teacher)
-    assert soft_committee_generalization_error(
-        order["Q"], order["R"], order["T"]
-    ) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_snr_from_moments_matches_gradient_snr():

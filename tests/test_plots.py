@@ -145,22 +145,3 @@ def test_confusion_default_names(save):
     fig = plots.confusion(np.eye(4, dtype=int))
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0", "1", "2", "3"]
     save(fig)
-
-
-def test_student_teacher(save):
-    n_times, n_student, n_teacher = 30, 3, 2
-    rng = np.random.RandomState(0)
-    times = np.linspace(0, 3, n_times)
-    R = rng.standard_normal((n_times, n_student, n_teacher))
-    Q = rng.standard_normal((n_times, n_student, n_student))
-    F = np.linspace(0, 1, n_times)
-    eps_g = np.exp(-times)
-    fig = plots.student_teacher(times, R, Q, F, eps_g)
-    ax_r, ax_q, ax_f, ax_eps = fig.axes
-    assert len(ax_r.lines) == n_student * n_teacher
-    assert len(ax_q.lines) == n_student * (n_student + 1) // 2
-    assert [line.get_linestyle() for line in ax_q.lines].count("-") == n_student
-    assert len(ax_f.lines) == 1
-    assert len(ax_eps.lines) == 1
-    assert ax_eps.get_yscale() == "log"
-    save(fig)

@@ -11,10 +11,10 @@ import nengo
 import numpy as np
 import pytest
 from conftest import load_example
+from scipy import special
 from scipy.special import erfinv
 
 from nengo_fa.derivatives import derivative_function, rate_curve
-from nengo_fa.metrics import overlaps, soft_committee_generalization_error
 
 EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
 
@@ -101,7 +101,7 @@ def test_student_teacher_initial_conditions_are_exact(student_teacher):
         first, second = student_teacher.initial_state(sim, net)
         data = sim.data[net.layer.learning_rule]
         sim.run_steps(10)
-    o = overlaps(first, net.teacher_weights)
+    o = student_teacher.overlaps(first, net.teacher_weights)
     np.testing.assert_allclose(o["R"], 0, atol=1e-12)
     np.testing.assert_allclose(o["Q"], 0.2 * np.eye(5), atol=1e-12)
     np.testing.assert_allclose(o["T"], np.eye(5), atol=1e-12)
@@ -116,7 +116,8 @@ def test_student_teacher_initial_conditions_are_exact(student_teacher):
     )
     assert params["eps_g"][0] == pytest.approx(5 / 6, rel=1e-12)
     assert params["eps_g"][0] == pytest.approx(
-        soft_committee_generalization_error(o["Q"], o["R"], o["T"], w=second), rel=1e-12
+        student_teacher.soft_committee_generalization_error(o["Q"], o["R"], o["T"], w=second),
+        rel=1e-12,
     )
     assert np.isnan(params["F"][0])
     assert first.shape == (5, n)
@@ -133,8 +134,10 @@ def test_student_teacher_simulated_error_matches_the_exact_generalization_error(
     with nengo.Simulator(net, progress_bar=False) as sim:
         sim.run_steps(4000)
         first, second = student_teacher.initial_state(sim, net)
-    o = overlaps(first, net.teacher_weights)
-    expected = soft_committee_generalization_error(o["Q"], o["R"], o["T"], w=second)
+    o = student_teacher.overlaps(first, net.teacher_weights)
+    expected = student_teacher.soft_committee_generalization_error(
+        o["Q"], o["R"], o["T"], w=second
+    )
     samples = 0.5 * sim.data[error][:, 0] ** 2
     assert np.mean(samples) == pytest.approx(expected, abs=5 * np.std(samples) / np.sqrt(4000))
     # hidden rates are erf(J / sqrt 2) of the fields J_i = w_i . x, of variance Q_ii = 0.2
@@ -204,3 +207,77 @@ def test_linear_first_layer_takes_the_textbook_sgd_step(linear_alignment, rule):
     expected = -linear_alignment.ETA * np.einsum("ti,tj->tij", teaching, sim.data[x])
     np.testing.assert_allclose(sim.data[delta], expected, rtol=1e-9, atol=1e-15)
     assert np.abs(expected).max() > 0
+
+
+def test_overlaps(student_teacher):
+    student = np.array([[1.0, 0.0, 2.0, 0.0], [0.0, 1.0, 0.0, 1.0]])
+    teacher = np.array([[1.0, 1.0, 1.0, 1.0]])
+    result = student_teacher.overlaps(student, teacher)
+    np.testing.assert_allclose(result["R"], [[3 / 4], [2 / 4]])
+    np.testing.assert_allclose(result["Q"], [[5 / 4, 0], [0, 2 / 4]])
+    np.testing.assert_allclose(result["T"], [[1.0]])
+
+
+def committee(weights, fields):
+    return special.erf(fields / np.sqrt(2)) @ weights
+
+
+def test_generalization_error_matches_monte_carlo(student_teacher):
+    rng = np.random.RandomState(3)
+    n_inputs, n_student, n_teacher = 50, 3, 2
+    student = rng.standard_normal((n_student, n_inputs))
+    teacher = rng.standard_normal((n_teacher, n_inputs))
+    w = rng.standard_normal(n_student)
+    v = rng.standard_normal(n_teacher)
+    inputs = rng.standard_normal((200_000, n_inputs))
+    difference = committee(w, inputs @ student.T / np.sqrt(n_inputs)) - committee(
+        v, inputs @ teacher.T / np.sqrt(n_inputs)
+    )
+    monte_carlo = 0.5 * np.mean(difference**2)
+
+    order = student_teacher.overlaps(student, teacher)
+    exact = student_teacher.soft_committee_generalization_error(
+        order["Q"], order["R"], order["T"], v=v, w=w
+    )
+    assert exact == pytest.approx(monte_carlo, rel=0.02)
+
+
+def test_generalization_error_default_weights_are_ones(student_teacher):
+    rng = np.random.RandomState(4)
+    student = rng.standard_normal((3, 20))
+    teacher = rng.standard_normal((2, 20))
+    order = student_teacher.overlaps(student, teacher)
+    args = order["Q"], order["R"], order["T"]
+    assert student_teacher.soft_committee_generalization_error(*args) == pytest.approx(
+        student_teacher.soft_committee_generalization_error(*args, v=np.ones(2), w=np.ones(3))
+    )
+
+
+def test_generalization_error_vanishes_for_student_equal_to_teacher(student_teacher):
+    teacher = np.random.RandomState(5).standard_normal((3, 30))
+    order = student_teacher.overlaps(teacher, teacher)
+    assert student_teacher.soft_committee_generalization_error(
+        order["Q"], order["R"], order["T"]
+    ) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_order_parameter_panels(student_teacher):
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    n_times, n_student, n_teacher = 30, 3, 2
+    rng = np.random.RandomState(0)
+    times = np.linspace(0, 3, n_times)
+    R = rng.standard_normal((n_times, n_student, n_teacher))
+    Q = rng.standard_normal((n_times, n_student, n_student))
+    F = np.linspace(0, 1, n_times)
+    eps_g = np.exp(-times)
+    fig = student_teacher.order_parameter_panels(times, R, Q, F, eps_g)
+    ax_r, ax_q, ax_f, ax_eps = fig.axes
+    assert len(ax_r.lines) == n_student * n_teacher
+    assert len(ax_q.lines) == n_student * (n_student + 1) // 2
+    assert [line.get_linestyle() for line in ax_q.lines].count("-") == n_student
+    assert len(ax_f.lines) == 1
+    assert len(ax_eps.lines) == 1
+    assert ax_eps.get_yscale() == "log"

@@ -1,4 +1,4 @@
-r"""A plain NumPy implementation of one `.FeedForward` network's online learning.
+r"""The tests' NumPy oracle: one `.FeedForward` network's online learning, without Nengo.
 
 For rate neurons and no synapses, a `.FeedForward` network does one step of
 online gradient learning per simulation step. `ReferenceLearner` does the
