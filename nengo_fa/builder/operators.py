@@ -568,7 +568,7 @@ class SimPerturbationLoss(Operator):
     error : Signal
         :math:`\mathbf{e}`.
     weight : Signal
-        :math:`w`, scalar.
+        :math:`w`, shape ``(1,)``.
     baseline : Signal
         :math:`\bar L`, scalar state.
     active : Signal
@@ -640,37 +640,46 @@ class SimPerturbationLoss(Operator):
 
 
 class SimScaledNoise(Operator):
-    r"""Update ``delta`` to :math:`c \, w \, \Psi`: weight perturbation's dense encoder update.
+    r"""Perturbation rules' estimates :math:`c \, w \, \xi`: a scalar weight times noise.
+
+    With ``inc=True`` it increments ``out`` (a local error, this step);
+    otherwise it updates ``out`` (weight perturbation's dense encoder
+    ``delta``, which Nengo adds to the encoders at the start of the next
+    step). The weight :math:`w` changes every step, so it must not be the
+    factor of an `~nengo.builder.operator.ElementwiseInc`: Nengo's optimizer
+    takes such ``(1,)``-shaped factors for constants when it merges them.
 
     Parameters
     ----------
     weight : Signal
-        :math:`w`, scalar (from `SimPerturbationLoss`).
+        :math:`w`, shape ``(1,)`` (from `SimPerturbationLoss`).
     noise : Signal
-        :math:`\Psi`, the encoder noise of this step.
-    delta : Signal
-        The update, same shape as ``noise``; Nengo adds it to the encoders
-        at the start of the next step.
+        :math:`\xi`, this step's noise.
+    out : Signal
+        Same shape as ``noise``.
     scale : float
         :math:`c`.
+    inc : bool
+        Increment ``out`` this step, or update it at the end of the step.
     tag : str, optional
         A label associated with the operator, for debugging purposes.
 
     Notes
     -----
     1. sets ``[]``
-    2. incs ``[]``
+    2. incs ``[out]`` if ``inc``
     3. reads ``[weight, noise]``
-    4. updates ``[delta]``
+    4. updates ``[out]`` unless ``inc``
     """
 
-    def __init__(self, weight, noise, delta, scale, tag=None):
+    def __init__(self, weight, noise, out, scale, inc, tag=None):
         super().__init__(tag=tag)
         self.scale = float(scale)
+        self.inc = bool(inc)
         self.sets = []
-        self.incs = []
+        self.incs = [out] if self.inc else []
         self.reads = [weight, noise]
-        self.updates = [delta]
+        self.updates = [] if self.inc else [out]
 
     @property
     def weight(self):
@@ -681,20 +690,23 @@ class SimScaledNoise(Operator):
         return self.reads[1]
 
     @property
-    def delta(self):
-        return self.updates[0]
+    def out(self):
+        return (self.incs + self.updates)[0]
 
     @property
     def _descstr(self):
-        return f"{self.scale:g} {self.weight} {self.noise} -> {self.delta}"
+        return f"{self.scale:g} {self.weight} {self.noise} -> {self.out}"
 
     def make_step(self, signals, dt, rng):
         weight, noise = signals[self.weight], signals[self.noise]
-        delta = signals[self.delta]
-        scale = self.scale
+        out = signals[self.out]
+        scale, inc = self.scale, self.inc
+        scratch = np.empty(out.shape)
 
         def step_scaled_noise():
-            np.multiply(noise, scale * weight, out=delta)
+            np.multiply(noise, scale * weight[0], out=scratch if inc else out)
+            if inc:
+                out[...] += scratch
 
         return step_scaled_noise
 
@@ -834,7 +846,7 @@ class SimDenseUpdateAngle(Operator):
     Parameters
     ----------
     weight : Signal
-        :math:`w`, scalar.
+        :math:`w`, shape ``(1,)``.
     noise : Signal
         :math:`\Psi`, ``(n_neurons, dimensions)``.
     local_error : Signal
@@ -906,7 +918,7 @@ class SimDenseUpdateAngle(Operator):
         scale, with_bias = self.scale, self.with_bias
 
         def step_dense_update_angle():
-            w = float(weight)
+            w = float(weight[0])
             dot = scale * w * (reference @ noise @ x)
             squares = w * w * np.vdot(noise, noise)
             exact_squares = scale**2 * (reference @ reference) * (x @ x)

@@ -9,7 +9,7 @@ probed comparisons with backpropagation.
 
 import numpy as np
 from nengo.builder import Builder, Signal
-from nengo.builder.operator import Copy, DotInc, ElementwiseInc, Reset
+from nengo.builder.operator import Copy, DotInc, Reset
 from nengo.exceptions import BuildError
 from nengo.learning_rules import PES
 
@@ -208,7 +208,7 @@ def build_perturbation_weight(model, rule, error, std, active):
     r"""The scalar :math:`w = (L - \bar L) / \sigma^2` of a perturbation rule."""
     rule_type = rule.learning_rule_type
     baseline = Signal(np.zeros(()), name=f"{type(rule_type).__name__}:baseline")
-    weight = Signal(shape=(), name=f"{type(rule_type).__name__}:weight")
+    weight = Signal(shape=1, name=f"{type(rule_type).__name__}:weight")
     model.add_op(
         SimPerturbationLoss(error, weight, baseline, active, 1.0 / std**2, rule_type.baseline_tau)
     )
@@ -228,7 +228,7 @@ def build_node_perturbation(model, node_perturbation, rule):
     error = build_error(model, rule)
     weight = build_perturbation_weight(model, rule, error, std, active)
     local_error = build_zeroed_local_error(model, rule)
-    model.add_op(ElementwiseInc(weight, noise, local_error, tag="NodePerturbation: w xi"))
+    model.add_op(SimScaledNoise(weight, noise, local_error, 1.0, inc=True, tag="NP: w xi"))
     base = base_step_size(model, post, None)
     build_step(model, rule, local_error, node_perturbation.learning_rate * base)
     finish_rule(model, rule, node_perturbation.learning_rate * base, base)
@@ -245,25 +245,33 @@ def build_weight_perturbation(model, wp, rule):
     """
     post = post_ensemble(rule)
     std = wp.noise * ensemble_learning(model, post).current_scale / np.sqrt(2)
-    current = model.sig[post.neurons]["in"]
     active = Signal(np.zeros(()), name="WeightPerturbation:active")
     # noise on the radius-normalized encoders has std `std`: on Nengo's, std / r
     encoder_shape = model.sig[post]["encoders"].shape
     encoder_noise = build_noise(
         model, rule, encoder_shape, std / post.radius, ENCODER_NOISE, active
     )
-    model.add_op(DotInc(encoder_noise, model.sig[post]["in"], current, tag="WP: Psi x"))
     model.sig[rule]["noise"] = encoder_noise
+    # the current noise Psi x (+ psi), added to the neurons' input in one increment
+    current_noise = Signal(shape=post.n_neurons, name="WP: current noise")
+    model.add_op(Reset(current_noise))
+    model.add_op(DotInc(encoder_noise, model.sig[post]["in"], current_noise, tag="WP: Psi x"))
     error = build_error(model, rule)
     weight = build_perturbation_weight(model, rule, error, std, active)
     local_error = build_zeroed_local_error(model, rule)
     if wp.learn_bias:
         bias_noise = build_noise(model, rule, post.n_neurons, std, BIAS_NOISE, active)
-        model.add_op(Copy(bias_noise, current, inc=True))
-        model.add_op(ElementwiseInc(weight, bias_noise, local_error, tag="WP: w psi"))
+        model.add_op(Copy(bias_noise, current_noise, inc=True))
+        model.add_op(
+            SimScaledNoise(weight, bias_noise, local_error, 1.0, inc=True, tag="WP: w psi")
+        )
+    model.add_op(Copy(current_noise, model.sig[post.neurons]["in"], inc=True))
     base = base_step_size(model, post, None)
     step_size = wp.learning_rate * base
     build_step(model, rule, local_error, step_size, encoders=False)
-    model.add_op(SimScaledNoise(weight, encoder_noise, model.sig[rule]["delta"], -step_size))
+    delta = model.sig[rule]["delta"]
+    model.add_op(
+        SimScaledNoise(weight, encoder_noise, delta, -step_size, inc=False, tag="WP: -C w Psi")
+    )
     finish_rule(model, rule, step_size, base)
     build_comparisons(model, rule, teaching_matrix=None, dense_noise=(weight, encoder_noise))
