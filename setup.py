@@ -17,6 +17,10 @@ setup(
     extras_require={
         "tests": [
             "pytest>=7",
+            "pytest-allclose>=1.0",
+            "pytest-plt>=1.1",
+            "pytest-rng>=1.0",
+            "hypothesis>=6",
             "matplotlib>=3.5",
             "scikit-learn>=1.0",
             "nengo-ocl>=3.0",

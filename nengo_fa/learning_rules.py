@@ -75,6 +75,7 @@ from nengo.ensemble import Ensemble, Neurons
 from nengo.exceptions import ValidationError
 from nengo.learning_rules import LearningRuleType
 from nengo.params import BoolParam, Default, IntParam, NumberParam, Parameter
+from nengo.utils.numpy import is_number
 
 #: Probeable comparisons with backpropagation, available when the rule has a
 #: ``reference`` path (see `EncoderRule`).
@@ -108,6 +109,69 @@ def chained_error_size(downstream):
     if encoder_rules_on(downstream) and isinstance(downstream.post_obj, Ensemble):
         return downstream.post_obj.n_neurons
     return 0
+
+
+class FiniteNumberParam(NumberParam):
+    """A number parameter that refuses NaN, infinities and booleans."""
+
+    def coerce(self, instance, num):  # pylint: disable=arguments-renamed
+        if isinstance(num, (bool, np.bool_)):
+            raise ValidationError(
+                f"must be a number, not the boolean {num}", attr=self.name, obj=instance
+            )
+        if is_number(num) and not np.isfinite(num):
+            raise ValidationError(f"must be finite (got {num})", attr=self.name, obj=instance)
+        return super().coerce(instance, num)
+
+
+class CountParam(IntParam):
+    """An integer parameter that refuses booleans."""
+
+    def coerce(self, instance, num):  # pylint: disable=arguments-renamed
+        if isinstance(num, (bool, np.bool_)):
+            raise ValidationError(
+                f"must be an integer, not the boolean {num}", attr=self.name, obj=instance
+            )
+        return super().coerce(instance, num)
+
+
+class FeedbackParam(DistOrArrayParam):
+    """A distribution or a finite 2-D array: a feedback matrix."""
+
+    def coerce(self, instance, value):  # pylint: disable=arguments-renamed
+        value = super().coerce(instance, value)
+        if isinstance(value, np.ndarray) and not np.all(np.isfinite(value)):
+            raise ValidationError(
+                "must be finite (the array contains NaN or infinite entries)",
+                attr=self.name,
+                obj=instance,
+            )
+        return value
+
+
+class ErrorSize(int):
+    """A rule's ``size_in`` (its error's length) that says where it comes from.
+
+    Nengo checks the size of a connection into ``conn.learning_rule`` when the
+    connection is made and reports "connection output size (N)"; formatted
+    there, this size names the rule, the parameter it comes from and the fix.
+    """
+
+    def __new__(cls, value, source):
+        size = super().__new__(cls, value)
+        size.source = source
+        return size
+
+    def __str__(self):
+        return f"{int(self)}: {self.source}"
+
+    def __reduce__(self):
+        return ErrorSize, (int(self), self.source)
+
+
+#: Learning rates from which a step corrects the whole error or more at Nengo's
+#: default dt of 1 ms (kappa dt >= 1): certainly unstable.
+UNSTABLE_LEARNING_RATE = 1000.0
 
 
 class ConnectionParam(Parameter):
@@ -162,10 +226,12 @@ class EncoderRule(LearningRuleType):
         "bias_delta",
         "scaled_encoders",
         "bias",
+        "skipped_updates",
     ) + METRICS
 
-    learning_rate = NumberParam("learning_rate", low=0, readonly=True, default=1.0)
+    learning_rate = FiniteNumberParam("learning_rate", low=0, readonly=True, default=1.0)
     learn_bias = BoolParam("learn_bias", default=True, readonly=True)
+    error_size = CountParam("error_size", low=1, default=None, optional=True, readonly=True)
     downstream = ConnectionParam("downstream", default=None, optional=True, readonly=True)
     reference = ConnectionParam("reference", default=None, optional=True, readonly=True)
 
@@ -184,22 +250,48 @@ class EncoderRule(LearningRuleType):
             raise ValidationError(
                 f"{type(self).__name__} needs {self._needs}", attr="downstream", obj=self
             )
+        self.error_size = error_size
         self.downstream = downstream
         self.reference = reference if reference is not None else downstream
-        if downstream is not None:
-            chained = chained_error_size(downstream)
-            size_in = 0 if chained else downstream.size_out
+        name = type(self).__name__
+        if downstream is not None and chained_error_size(downstream):
+            size_in = ErrorSize(
+                0,
+                f"{name} takes the local error of the encoder rule on its downstream "
+                f"{downstream} and accepts no error connection",
+            )
+        elif downstream is not None:
+            size_in = ErrorSize(
+                downstream.size_out,
+                f"the output size of {name}'s downstream {downstream}; connect the error "
+                "of that connection's output",
+            )
         else:
             size_in = error_size
+            if isinstance(error_size, numbers.Integral) and not isinstance(error_size, bool):
+                size_in = ErrorSize(
+                    error_size,
+                    f"{name}(error_size={error_size}); connect an error of that size, or "
+                    "give the rule the error_size of your error",
+                )
         super().__init__(learning_rate, size_in=size_in)
         self.learn_bias = learn_bias
+        if self.learning_rate >= UNSTABLE_LEARNING_RATE:
+            warnings.warn(
+                f"{type(self).__name__}: learning_rate={self.learning_rate:g} is unstable: "
+                "learning_rate * dt is the fraction of the error each step corrects "
+                "(normalized over the ensemble's evaluation points), the whole error or "
+                "more at Nengo's default dt of 1 ms. Choose a learning rate below "
+                f"{UNSTABLE_LEARNING_RATE:g} (1/s; 1 to 300 is typical).",
+                stacklevel=3,
+            )
 
     @property
     def error_source_size(self):
         """Length of the error this rule sends back: external or chained."""
         if self.downstream is not None and chained_error_size(self.downstream):
             return chained_error_size(self.downstream)
-        return self.size_in
+        return int(self.size_in)
 
 
 class BackpropEncoder(EncoderRule):
@@ -244,7 +336,9 @@ class BackpropEncoder(EncoderRule):
     (:math:`M \mathbf{e}`), ``local_error`` (:math:`\delta`), ``delta``
     (encoder change :math:`\Delta E` per step), ``bias_delta``
     (:math:`\Delta b` per step), ``scaled_encoders`` and ``bias`` (the post
-    ensemble's current values).
+    ensemble's current values), ``skipped_updates`` (steps of the post
+    ensemble skipped because their update was not finite, e.g. a NaN in the
+    error or the input; see `nengo_fa.builder.SimEncoderUpdate`).
     """
 
     def __init__(self, downstream, learning_rate=Default, learn_bias=Default):
@@ -299,8 +393,7 @@ class FeedbackAlignment(EncoderRule):
     Probeable as `BackpropEncoder`.
     """
 
-    error_size = IntParam("error_size", low=1, default=None, optional=True, readonly=True)
-    feedback = DistOrArrayParam("feedback", default=Gaussian(0, 1), readonly=True)
+    feedback = FeedbackParam("feedback", default=Gaussian(0, 1), readonly=True)
 
     def __init__(
         self,
@@ -326,7 +419,6 @@ class FeedbackAlignment(EncoderRule):
                 attr="error_size",
                 obj=self,
             )
-        self.error_size = error_size
         super().__init__(
             learning_rate,
             learn_bias,
@@ -422,8 +514,8 @@ class KolenPollack(EncoderRule):
     """
 
     probeable = EncoderRule.probeable + ("feedback",)
-    feedback = DistOrArrayParam("feedback", default=Gaussian(0, 1), readonly=True)
-    weight_decay = NumberParam("weight_decay", low=0, default=0.1, readonly=True)
+    feedback = FeedbackParam("feedback", default=Gaussian(0, 1), readonly=True)
+    weight_decay = FiniteNumberParam("weight_decay", low=0, default=0.1, readonly=True)
 
     def __init__(
         self,
@@ -502,10 +594,13 @@ class NodePerturbation(EncoderRule):
     """
 
     probeable = ("error", "local_error", "delta", "bias_delta", "scaled_encoders", "bias")
+    probeable += ("skipped_updates",)
     probeable += ("noise", "baseline", "backprop_local_error", "update_angle")
     _needs = "error_size, the size of the error connected to it"
-    noise = NumberParam("noise", low=0, low_open=True, default=0.1, readonly=True)
-    baseline_tau = NumberParam("baseline_tau", low=0, low_open=True, default=0.1, readonly=True)
+    noise = FiniteNumberParam("noise", low=0, low_open=True, default=0.1, readonly=True)
+    baseline_tau = FiniteNumberParam(
+        "baseline_tau", low=0, low_open=True, default=0.1, readonly=True
+    )
 
     def __init__(
         self,

@@ -14,6 +14,13 @@ with the environment variable ``PYOPENCL_CTX`` (e.g. ``PYOPENCL_CTX=0``; run
 ``python -c "import pyopencl as cl; cl.create_some_context()"`` to list the
 choices), or pass ``context=pyopencl.Context(...)``. nengo-ocl computes in
 float32, so results agree with `nengo.Simulator` to float32 precision.
+Learning steps that are not finite are skipped and counted in
+``skipped_updates`` as on `nengo.Simulator`, but without a warning (the host
+does not see them); probe ``skipped_updates`` to check. The perturbation
+rules resolve changes of the loss only down to float32's relative 1e-7: their
+estimate :math:`(L - \bar L) / \sigma^2` carries a relative error of about
+:math:`10^{-7} L / |L - \bar L|`, so use them on float32 simulators only where
+the noise changes the loss by much more than that.
 
 What runs where:
 
@@ -169,7 +176,8 @@ __kernel void rate_slope(
 
 _ENCODER_UPDATE_KERNEL = """
 // One work-group of ${L} items per (operator, block of up to ${R} rows of E).
-// E <- (1 - lambda) E + s u x^T (only if any(u != 0)); b <- b + v.
+// E <- (1 - lambda) E + s u x^T (only if any(u != 0)); b <- b + v; the whole step is
+// skipped (and counted) if u, v or, when learning, x is not finite.
 __kernel void encoder_update(
     __global const int *meta,
     __global const ${T} *scales,
@@ -184,13 +192,28 @@ __kernel void encoder_update(
     __global const int *m = meta + ${M} * k;
     const int e0 = m[0], n = m[1], d = m[2], es0 = m[3], es1 = m[4];
     const int u0 = m[5], us = m[6], x0 = m[7], xs = m[8];
-    const int v0 = m[9], vs = m[10], b0 = m[11], bs = m[12], decay = m[13];
+    const int v0 = m[9], vs = m[10], b0 = m[11], bs = m[12], decay = m[13], skipped = m[14];
 
     __local int flags[${L}];
-    int nonzero = 0;
-    for (int i = lid; i < n; i += ${L})
-        nonzero |= (data[u0 + i * us] != 0);
-    flags[lid] = nonzero;
+    int state = 0;  // bit 0: u has a nonzero entry; bit 1: u or v is not finite
+    for (int i = lid; i < n; i += ${L}) {
+        const ${T} u = data[u0 + i * us], v = data[v0 + i * vs];
+        state |= (u != 0) | ((!isfinite(u) || !isfinite(v)) << 1);
+    }
+    flags[lid] = state;
+    barrier(CLK_LOCAL_MEM_FENCE);
+% for half in halves:
+    if (lid < ${half})
+        flags[lid] |= flags[lid + ${half}];
+    barrier(CLK_LOCAL_MEM_FENCE);
+% endfor
+    const int learning = flags[0] & 1;
+    int bad = flags[0] >> 1;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (learning)
+        for (int j = lid; j < d; j += ${L})
+            bad |= !isfinite(data[x0 + j * xs]);
+    flags[lid] = bad;
     barrier(CLK_LOCAL_MEM_FENCE);
 % for half in halves:
     if (lid < ${half})
@@ -198,6 +221,11 @@ __kernel void encoder_update(
     barrier(CLK_LOCAL_MEM_FENCE);
 % endfor
     if (flags[0]) {
+        if (r0 == 0 && lid == 0)
+            data[skipped] += 1;
+        return;
+    }
+    if (learning) {
         const ${T} s = scales[k];
         const ${T} lambda = data[decay];
         const ${T} keep = 1 - lambda;
@@ -514,6 +542,7 @@ class Simulator(nengo_ocl.Simulator):
             meta[k, 9:11] = self._vector(op.bias_step)
             meta[k, 11:13] = self._vector(op.bias)
             meta[k, 13] = self._vector(op.decay)[0]
+            meta[k, 14] = self._vector(op.skipped)[0]
         blocks = self._row_blocks([op.encoders.shape[0] for op in ops])
         kernel = self._kernel(
             _ENCODER_UPDATE_KERNEL,

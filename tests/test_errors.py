@@ -1,5 +1,7 @@
 """Bad input gives a clear error that names the object and the fix."""
 
+import warnings
+
 import nengo
 import numpy as np
 import pytest
@@ -184,3 +186,36 @@ def test_every_rule_takes_downstream_first(layers):
     with pytest.warns(DeprecationWarning, match=r"FeedbackAlignment\(error_size=2\)"):
         rule = nengo_fa.FeedbackAlignment(2, learning_rate=0.5)
     assert rule.error_size == 2 and rule.downstream is None and rule.learning_rate == 0.5
+
+
+def test_a_rule_without_an_error_connection_warns(layers):
+    with layers:
+        conn = nengo.Connection(
+            layers.stim, layers.hidden, learning_rule_type=nengo_fa.FeedbackAlignment(error_size=2)
+        )
+    with pytest.warns(UserWarning, match=r"receives no error.*nengo.Connection\(error, conn"):
+        build(layers)
+    with layers:
+        nengo.Connection(layers.out, conn.learning_rule)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        build(layers)
+
+
+@pytest.mark.parametrize(
+    "make_rule, expected",
+    [
+        (
+            lambda net: nengo_fa.FeedbackAlignment(error_size=1),
+            r"FeedbackAlignment\(error_size=1\)",
+        ),
+        (lambda net: nengo_fa.NodePerturbation(3), r"NodePerturbation\(error_size=3\)"),
+        (lambda net: nengo_fa.BackpropEncoder(net.layer2), "output size of BackpropEncoder's"),
+    ],
+)
+def test_an_error_of_the_wrong_size_names_the_rule(layers, make_rule, expected):
+    with layers:
+        conn = nengo.Connection(layers.stim, layers.hidden, learning_rule_type=make_rule(layers))
+        wrong = nengo.Node(size_in=conn.learning_rule.size_in + 1)
+        with pytest.raises(ValidationError, match=expected):
+            nengo.Connection(wrong, conn.learning_rule)

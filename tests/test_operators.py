@@ -1,12 +1,14 @@
 """The operators nengo_fa adds: exact results on every code path."""
 
+import warnings
+
 import numpy as np
 import pytest
 from nengo.builder.signal import Signal, SignalDict
 from nengo.exceptions import BuildError
 
 from nengo_fa.builder import SimEncoderUpdate, SimOuter, SimRateSlope, TransposedDotInc
-from nengo_fa.builder.operators import SimGaussianNoise
+from nengo_fa.builder.operators import SimGaussianNoise, SkippedUpdateWarning
 
 
 def signal_dict(*arrays):
@@ -21,14 +23,14 @@ def test_rank_one_update():
     rng = np.random.RandomState(0)
     encoders = rng.standard_normal((6, 16))
     bias, enc_step, bias_step, x = (rng.standard_normal(n) for n in (6, 6, 6, 8))
-    signals, (enc_sig, b_sig, es_sig, bs_sig, x_sig, decay) = signal_dict(
-        encoders, bias, enc_step, bias_step, x, 0.0
+    signals, (enc_sig, b_sig, es_sig, bs_sig, x_sig, decay, step, skipped) = signal_dict(
+        encoders, bias, enc_step, bias_step, x, 0.0, 1, 0
     )
     # every other column: a strided view, as the optimizer may leave a signal
     view = Signal(enc_sig.initial_value[:, ::2], base=enc_sig, name="strided", offset=0)
     signals.init(view)
 
-    op = SimEncoderUpdate(view, b_sig, es_sig, bs_sig, x_sig, decay, encoder_scale=0.25)
+    op = SimEncoderUpdate(view, b_sig, es_sig, bs_sig, x_sig, decay, step, skipped, 0.25)
     step = op.make_step(signals, dt=0.001, rng=None)
     start = signals[view].copy()
     step()
@@ -40,18 +42,39 @@ def test_rank_one_update():
 
 def test_encoder_update_decays_only_on_learning_steps():
     encoders, bias, x = np.arange(6.0).reshape(3, 2), np.ones(3), np.array([1.0, -1.0])
-    signals, (enc, b, enc_step, bias_step, x_sig, decay) = signal_dict(
-        encoders, bias, np.zeros(3), [0.5, 0.0, -0.5], x, 0.1
+    signals, (enc, b, enc_step, bias_step, x_sig, decay, counter, skipped) = signal_dict(
+        encoders, bias, np.zeros(3), [0.5, 0.0, -0.5], x, 0.1, 1, 0
     )
-    step = SimEncoderUpdate(enc, b, enc_step, bias_step, x_sig, decay, 1.0).make_step(
-        signals, 0.001, None
-    )
+    op = SimEncoderUpdate(enc, b, enc_step, bias_step, x_sig, decay, counter, skipped, 1.0)
+    step = op.make_step(signals, 0.001, None)
     step()  # no encoder step: no decay, no rank-one update; the biases still move
     np.testing.assert_array_equal(signals[enc], encoders)
     np.testing.assert_array_equal(signals[b], [1.5, 1.0, 0.5])
     signals[enc_step][...] = [1.0, 0.0, 2.0]
     step()
     np.testing.assert_allclose(signals[enc], 0.9 * encoders + np.outer([1.0, 0.0, 2.0], x))
+
+
+@pytest.mark.parametrize("bad", ["encoder_step", "bias_step", "x"])
+def test_encoder_update_skips_and_counts_steps_that_are_not_finite(bad):
+    signals, (enc, b, u, v, x, decay, counter, skipped) = signal_dict(
+        np.ones((2, 3)), np.zeros(2), [1.0, 0.0], [0.1, 0.2], [0.5, -0.5, 1.0], 0.0, 7, 0
+    )
+    signals[{"encoder_step": u, "bias_step": v, "x": x}[bad]][0] = np.nan
+    step = SimEncoderUpdate(enc, b, u, v, x, decay, counter, skipped, 1.0, tag="ens").make_step(
+        signals, 0.001, None
+    )
+    with pytest.warns(SkippedUpdateWarning, match="ens at step 7"):
+        step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # only the first skip warns
+        step()
+    np.testing.assert_array_equal(signals[enc], np.ones((2, 3)))
+    np.testing.assert_array_equal(signals[b], np.zeros(2))
+    assert signals[skipped] == 2
+    signals[u][...], signals[v][...], signals[x][...] = [1.0, 0.0], [0.1, 0.2], [1.0, 2.0, 3.0]
+    step()  # finite again: learning resumes
+    np.testing.assert_allclose(signals[enc], 1 + np.outer([1.0, 0.0], [1.0, 2.0, 3.0]))
 
 
 def test_rate_slope_operator():

@@ -17,6 +17,7 @@ A rule on a connection into ensemble ``post`` builds
 """
 
 import collections
+import warnings
 
 import numpy as np
 from nengo.builder import Signal
@@ -223,11 +224,25 @@ def build_error(model, rule, path=None):
     if path is not None and path.next_rule is not None:
         error = model.sig[path.next_rule]["local_error"]
     else:
+        warn_if_no_error_connection(model, rule)
         error = Signal(shape=rule.size_in, name=f"{rule_name(rule)}:error")
         model.add_op(Reset(error))
         model.sig[rule]["in"] = error
     model.sig[rule]["error"] = error
     return error
+
+
+def warn_if_no_error_connection(model, rule):
+    """Warn that ``rule`` will not learn if nothing in the model connects into it."""
+    toplevel = model.toplevel
+    if toplevel is None or any(c.post_obj == rule for c in toplevel.all_connections):
+        return
+    warnings.warn(
+        f"{rule_name(rule)} on {rule.connection} receives no error: nothing is connected "
+        "to its learning_rule, so it will not learn. Connect one, e.g. "
+        "nengo.Connection(error, conn.learning_rule).",
+        stacklevel=2,
+    )
 
 
 def build_teaching(model, rule):
@@ -284,7 +299,8 @@ def build_step(model, rule, local_error, step_size, encoders=True):
 
     ``encoders=False`` for rules that update the encoders otherwise (weight
     perturbation's dense update); the step then only drives the biases.
-    Registers the probeable ``bias_delta``, ``scaled_encoders`` and ``bias``.
+    Registers the probeable ``bias_delta``, ``scaled_encoders``, ``bias`` and
+    ``skipped_updates``.
     """
     post = rule.connection.post_obj
     learning = ensemble_learning(model, post)
@@ -306,6 +322,7 @@ def build_step(model, rule, local_error, step_size, encoders=True):
         bias_delta=bias_delta,
         scaled_encoders=model.sig[post]["encoders"],
         bias=model.sig[post.neurons]["bias"],
+        skipped_updates=learning.skipped,
     )
     return step
 

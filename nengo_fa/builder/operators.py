@@ -21,6 +21,8 @@ Comparisons with backpropagation, built only when probed: `SimOuter`,
 `SimVectorAngle`, `SimDenseUpdateAngle`, `SimMatrixComparison`.
 """
 
+import warnings
+
 import numpy as np
 from nengo.builder import Operator
 from nengo.exceptions import BuildError
@@ -78,9 +80,22 @@ class SimRateSlope(Operator):
         derivative = self.derivative
 
         def step_rate_slope():
-            slope[...] = derivative(J)
+            try:
+                slope[...] = derivative(J)
+            except FloatingPointError:  # NaN currents: let the encoder update skip the step
+                with np.errstate(invalid="ignore"):
+                    slope[...] = derivative(J)
 
         return step_rate_slope
+
+
+class SkippedUpdateWarning(UserWarning):
+    """A learning step was skipped because it was not finite (see `SimEncoderUpdate`)."""
+
+
+def all_finite(*arrays):
+    """Whether every entry of ``arrays`` is finite (one dot product each; NaN, inf propagate)."""
+    return bool(np.isfinite(sum(float(np.dot(a.ravel(), a.ravel())) for a in arrays)))
 
 
 class SimEncoderUpdate(Operator):
@@ -99,6 +114,12 @@ class SimEncoderUpdate(Operator):
     the error off freezes the encoders. The rank-one term is one BLAS ``ger``
     (`nengo_fa.rank_one`) and is skipped when :math:`\mathbf{u} = 0`.
 
+    A step whose :math:`\mathbf{u}`, :math:`\mathbf{v}` or (when learning)
+    :math:`\mathbf{x}` is not finite (a NaN or infinity in the error or the
+    input, or learning that diverged) is skipped: the encoders and biases
+    keep their last finite values, ``skipped`` counts the step, and the first
+    skip warns (`SkippedUpdateWarning`).
+
     Parameters
     ----------
     encoders : Signal
@@ -113,6 +134,10 @@ class SimEncoderUpdate(Operator):
         :math:`\mathbf{x}`, ``(dimensions,)``.
     decay : Signal
         :math:`\lambda`, a scalar (0 for none).
+    step : Signal
+        The simulator's step counter (for the warning).
+    skipped : Signal
+        Scalar count of skipped steps.
     encoder_scale : float
         :math:`s`.
     tag : str, optional
@@ -122,17 +147,29 @@ class SimEncoderUpdate(Operator):
     -----
     1. sets ``[]``
     2. incs ``[]``
-    3. reads ``[encoder_step, bias_step, x, decay]``
-    4. updates ``[encoders, bias]``
+    3. reads ``[encoder_step, bias_step, x, decay, step]``
+    4. updates ``[encoders, bias, skipped]``
     """
 
-    def __init__(self, encoders, bias, encoder_step, bias_step, x, decay, encoder_scale, tag=None):
+    def __init__(
+        self,
+        encoders,
+        bias,
+        encoder_step,
+        bias_step,
+        x,
+        decay,
+        step,
+        skipped,
+        encoder_scale,
+        tag=None,
+    ):
         super().__init__(tag=tag)
         self.encoder_scale = float(encoder_scale)
         self.sets = []
         self.incs = []
-        self.reads = [encoder_step, bias_step, x, decay]
-        self.updates = [encoders, bias]
+        self.reads = [encoder_step, bias_step, x, decay, step]
+        self.updates = [encoders, bias, skipped]
 
     @property
     def encoder_step(self):
@@ -151,12 +188,20 @@ class SimEncoderUpdate(Operator):
         return self.reads[3]
 
     @property
+    def step(self):
+        return self.reads[4]
+
+    @property
     def encoders(self):
         return self.updates[0]
 
     @property
     def bias(self):
         return self.updates[1]
+
+    @property
+    def skipped(self):
+        return self.updates[2]
 
     @property
     def _descstr(self):
@@ -171,11 +216,26 @@ class SimEncoderUpdate(Operator):
         bias_step = signals[self.bias_step]
         x = signals[self.x]
         decay = signals[self.decay]
-        scale = self.encoder_scale
+        step, skipped = signals[self.step], signals[self.skipped]
+        scale, tag = self.encoder_scale, self.tag
         update_encoders = rank_one_updater(encoders)
 
         def step_encoder_update():
-            if encoder_step.any():
+            learning = encoder_step.any()
+            if not all_finite(encoder_step, bias_step, *([x] if learning else [])):
+                if not skipped:
+                    warnings.warn(
+                        f"nengo_fa: skipped the non-finite learning step of {tag} at step "
+                        f"{int(step)} (t = {int(step) * dt:g} s): the error or the ensemble's "
+                        "input contains NaN or infinity, or learning diverged (is the "
+                        "learning rate too high?). Encoders and biases keep their last finite "
+                        "values; later skips are counted in the rule's 'skipped_updates'.",
+                        SkippedUpdateWarning,
+                        stacklevel=2,
+                    )
+                skipped[...] += 1
+                return
+            if learning:
                 if decay:
                     encoders[...] *= 1.0 - decay
                 update_encoders(scale, encoder_step, x)
@@ -337,7 +397,8 @@ class SimFeedbackUpdate(Operator):
     The rank-one term updates only the rows ``rows`` of :math:`B`.
 
     Nothing happens on steps where :math:`\mathbf{v}` (the error side) is
-    all zero, so gating the error off freezes :math:`B`.
+    all zero, so gating the error off freezes :math:`B`, nor where
+    :math:`\mathbf{u}` or :math:`\mathbf{v}` is not finite.
 
     Parameters
     ----------
@@ -397,7 +458,7 @@ class SimFeedbackUpdate(Operator):
         update = rank_one_updater(B[self.rows])
 
         def step_feedback_update():
-            if not v.any():  # learning gated off: no update, no decay
+            if not v.any() or not all_finite(u, v):  # gated off, or not finite: no update
                 return
             B[...] *= decay
             update(scale, u, v)
@@ -629,11 +690,16 @@ class SimPerturbationLoss(Operator):
                 active[...] = 0.0
                 return
             loss = 0.5 * float(np.dot(error, error))
+            if not np.isfinite(loss):  # a NaN or infinite error teaches nothing
+                return
             if not active:  # this step was noise-free: restart the baseline
                 baseline[...] = loss
                 active[...] = 1.0
                 return
             weight[...] = scale * (loss - float(baseline))
+            if not np.isfinite(weight[0]):  # the loss overflowed: no estimate this step
+                weight[...] = 0.0
+                return
             baseline[...] += rate * (loss - baseline)
 
         return step_perturbation_loss

@@ -207,6 +207,12 @@ def build_noise(model, rule, shape, std, purpose, gate):
 def build_perturbation_weight(model, rule, error, std, active):
     r"""The scalar :math:`w = (L - \bar L) / \sigma^2` of a perturbation rule."""
     rule_type = rule.learning_rule_type
+    if not np.isfinite(1.0 / std**2):
+        raise BuildError(
+            f"{type(rule_type).__name__} on {rule.connection}: noise={rule_type.noise:g} gives "
+            f"a noise standard deviation of {std:.3g} (noise times the current scale), too "
+            "small to estimate a gradient from; use noise of about 0.01 to 1."
+        )
     baseline = Signal(np.zeros(()), name=f"{type(rule_type).__name__}:baseline")
     weight = Signal(shape=1, name=f"{type(rule_type).__name__}:weight")
     model.add_op(

@@ -36,6 +36,9 @@ class EnsembleLearning:
     decay : Signal
         Scalar :math:`\\lambda \\Delta t` by which the encoders decay on
         learning steps; 0 unless a `.KolenPollack` rule sets it.
+    skipped : Signal
+        Scalar count of steps skipped as not finite (probeable on every rule
+        on the ensemble as ``skipped_updates``).
     rate_scale : float
         :math:`s_r`, RMS firing rate (Hz) over the ensemble's evaluation points.
     current_scale : float
@@ -49,6 +52,7 @@ class EnsembleLearning:
     encoder_step: Signal
     bias_step: Signal
     decay: Signal
+    skipped: Signal
     rate_scale: float
     current_scale: float
     decayed_by: object = None
@@ -100,6 +104,7 @@ def ensemble_learning(model, post):
         encoder_step=Signal(shape=n, name=f"{post}.encoder_step"),
         bias_step=Signal(shape=n, name=f"{post}.bias_step"),
         decay=Signal(np.zeros(()), name=f"{post}.encoder_decay"),
+        skipped=Signal(np.zeros(()), name=f"{post}.skipped_updates"),
         rate_scale=rate_scale,
         current_scale=current_scale,
     )
@@ -117,6 +122,8 @@ def ensemble_learning(model, post):
             bias_step=record.bias_step,
             x=model.sig[post]["in"],
             decay=record.decay,
+            step=model.step,
+            skipped=record.skipped,
             encoder_scale=1.0 / post.radius**2,
             tag=f"{post} encoder/bias learning",
         )
