@@ -3,7 +3,7 @@
 import nengo
 import numpy as np
 import pytest
-from conftest import load_example
+from conftest import EXAMPLES, load_example
 
 
 def test_learn_product_defines_model_and_runs_as_script(tmp_path, monkeypatch):
@@ -55,3 +55,19 @@ def test_compare_rules_measures_accuracy_alignment_and_snr():
     snr, n = example.initial_snr("bp", data, data[0], n_samples=200, hidden=40)
     node_snr, _ = example.initial_snr("np", data, data[0], n_samples=200, hidden=40)
     assert n == 200 and snr > node_snr > 0
+
+
+def readme_code(heading):
+    """The first Python code block after ``heading`` in the README."""
+    text = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split(heading, 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_model_runs_and_learns():
+    code = readme_code("## Use it in your own model")
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102
+    sim, probe = namespace["sim"], namespace["error_probe"]
+    error = sim.data[probe][:, 0]
+    assert np.sqrt(np.mean(error[-10000:] ** 2)) < 0.4 * np.sqrt(np.mean(error[:10000] ** 2))
