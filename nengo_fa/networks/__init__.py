@@ -6,7 +6,8 @@
 * `DataFeed`: presents a dataset to a network epoch by epoch, gating learning.
 * `GaussianInput`: white Gaussian input, a pure function of seed and step.
 * `learned_encoders`, `learned_weights`, `learned_rates`, `frozen_output`:
-  what a simulator has learned, and outputs with learning frozen.
+  what a simulator has learned, and outputs with learning frozen;
+  `save_learned` and `restore_learned` keep it across runs.
 """
 
 import warnings
@@ -18,6 +19,8 @@ from nengo_fa.networks.learned import (
     learned_encoders,
     learned_rates,
     learned_weights,
+    restore_learned,
+    save_learned,
 )
 from nengo_fa.networks.processes import GaussianInput
 from nengo_fa.networks.training import DataFeed
@@ -35,6 +38,8 @@ __all__ = [
     "learned_encoders",
     "learned_rates",
     "learned_weights",
+    "restore_learned",
+    "save_learned",
 ]
 
 #: Names of the product task, which moved to examples/learn_product.py.

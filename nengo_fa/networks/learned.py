@@ -71,3 +71,66 @@ def frozen_output(sim, conn, x):
     the decoders PES has learned so far. Synapses do not matter at steady state.
     """
     return learned_rates(sim, conn.pre_obj, x) @ learned_weights(sim, conn).T
+
+
+def _learned_signals(model, network):
+    """``{key: signal}`` of everything learning changes in ``network``, with stable keys.
+
+    Keys name objects by their position in ``network.all_ensembles`` and
+    ``network.all_connections`` (the same in every build of the same network
+    code): every ensemble's scaled encoders and biases, the weights of
+    connections that learn, and each learning rule's state (a pending
+    ``delta``, a learned ``feedback`` matrix, a perturbation ``baseline``).
+    """
+    signals = {}
+    for i, ens in enumerate(network.all_ensembles):
+        if ens in model.sig and "encoders" in model.sig[ens]:
+            signals[f"ensemble{i}.encoders"] = model.sig[ens]["encoders"]
+            signals[f"ensemble{i}.bias"] = model.sig[ens.neurons]["bias"]
+    for i, conn in enumerate(network.all_connections):
+        rules = as_list(conn.learning_rule)
+        if rules and model.sig[conn].get("weights") is not None:
+            signals[f"connection{i}.weights"] = model.sig[conn]["weights"]
+        for k, rule in enumerate(rules):
+            for name in ("delta", "feedback", "baseline"):
+                if model.sig[rule].get(name) is not None:
+                    signals[f"connection{i}.rule{k}.{name}"] = model.sig[rule][name]
+    return signals
+
+
+def save_learned(sim, path, network=None):
+    """Save what ``sim`` has learned (see `restore_learned`) to ``path`` (a ``.npz`` file).
+
+    ``network`` defaults to the network the simulator was built from.
+    """
+    network = sim.model.toplevel if network is None else network
+    arrays = {
+        key: np.array(sim.signals[sig])
+        for key, sig in _learned_signals(sim.model, network).items()
+    }
+    np.savez(path, **arrays)
+
+
+def restore_learned(sim, path, network=None):
+    """Load what `save_learned` saved into ``sim``, a simulator of the same network code.
+
+    Restores every ensemble's encoders and biases, the learning connections'
+    weights and the learning rules' state, so learning continues where it
+    stopped (e.g. a long run resumed after an interruption). Raises
+    ``ValueError`` naming the entry if the saved network does not match.
+    """
+    network = sim.model.toplevel if network is None else network
+    signals = _learned_signals(sim.model, network)
+    with np.load(path) as saved:
+        if set(saved.files) != set(signals):
+            raise ValueError(
+                f"{path} was saved from a different network: it has "
+                f"{sorted(set(saved.files) ^ set(signals))} where this one does not, or "
+                "the other way round"
+            )
+        for key, sig in signals.items():
+            if saved[key].shape != sig.shape:
+                raise ValueError(
+                    f"{path}: {key} has shape {saved[key].shape}, but {sig.shape} here"
+                )
+            sim.signals[sig] = saved[key]
