@@ -8,6 +8,7 @@ import nengo_fa
 from nengo_fa.networks import (
     FunctionLearner,
     GaussianInput,
+    SpikeTrains,
     frozen_output,
     learned_encoders,
     learned_rates,
@@ -122,3 +123,26 @@ def test_gaussian_input_without_a_seed_follows_the_simulator_seed():
         runs.append(sim.data[probe])
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.allclose(runs[0], runs[2])
+
+
+@pytest.mark.parametrize("kind", ["poisson", "regular"])
+def test_spike_trains_have_the_vector_as_their_mean(kind):
+    x = np.array([0.5, -0.25, 0.0, 1.0, 2.0])
+    process = SpikeTrains(5, max_rate=200.0, kind=kind, seed=3)
+    with nengo.Network() as net:
+        spikes = nengo.Node(process, size_in=5)
+        nengo.Connection(nengo.Node(x), spikes, synapse=None)
+        probe = nengo.Probe(spikes)
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        sim.run(5.0)
+        output = sim.data[probe]
+        sim.reset()
+        sim.run(5.0)
+        np.testing.assert_array_equal(sim.data[probe], output)  # reset restarts the state
+    values = np.unique(output)
+    assert set(np.round(values * 0.001 * 200, 9)) <= {-1.0, 0.0, 1.0}  # one spike = 1/200 s
+    expected = np.clip(x, -1, 1)  # beyond the scale, the rate saturates
+    tolerance = 0.002 if kind == "regular" else 0.05
+    np.testing.assert_allclose(output.mean(axis=0), expected, atol=tolerance)
+    rates = (output != 0).mean(axis=0) / 0.001
+    np.testing.assert_allclose(rates, 200 * np.abs(expected), atol=0.2 * 200 * tolerance / 0.05)

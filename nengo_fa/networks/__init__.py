@@ -4,7 +4,8 @@
   with data-dependent initialization (`data_init`).
 * `FunctionLearner`: one hidden ensemble learning a function online.
 * `DataFeed`: presents a dataset to a network epoch by epoch, gating learning.
-* `GaussianInput`: white Gaussian input, a pure function of seed and step.
+* `GaussianInput`: white Gaussian input, a pure function of seed and step;
+  `SpikeTrains`: a vector (e.g. an image's pixels) as signed spike trains.
 * `learned_encoders`, `learned_weights`, `learned_rates`, `frozen_output`:
   what a simulator has learned, and outputs with learning frozen;
   `save_learned` and `restore_learned` keep it across runs.
@@ -22,7 +23,7 @@ from nengo_fa.networks.learned import (
     restore_learned,
     save_learned,
 )
-from nengo_fa.networks.processes import GaussianInput
+from nengo_fa.networks.processes import GaussianInput, SpikeTrains
 from nengo_fa.networks.training import DataFeed
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "FeedForward",
     "FunctionLearner",
     "GaussianInput",
+    "SpikeTrains",
     "current_for_rate",
     "data_init",
     "frozen_output",
