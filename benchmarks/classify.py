@@ -200,6 +200,7 @@ def run_throughput(args):
     """Samples per second: Nengo rate network against the NumPy reference, same update."""
     sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "tests"))
     from reference import ReferenceLearner  # the tests' NumPy oracle of FeedForward
+
     x_train, y_train, _, _ = fashion(args, n_train=args.throughput_samples, n_test=10)
     targets = one_hot(y_train)
     results = []

@@ -4,6 +4,7 @@
     python benchmarks/product.py sizes      # default rates across types and sizes
     python benchmarks/product.py cost       # steps per second, and the BLAS floor
     python benchmarks/product.py bounds     # what exact offline optimization reaches
+    python benchmarks/product.py prototype  # the #88 thread's Node prototype, side by side
     python benchmarks/product.py all
 
 Accuracy protocol: train online for ``--time`` seconds of simulated time with
@@ -29,7 +30,7 @@ from scipy.optimize import minimize
 
 import nengo_fa
 from nengo_fa.networks import FUNCTION_RULES as RULES
-from nengo_fa.networks import learned_rates
+from nengo_fa.networks import learned_rates, learned_weights
 from nengo_fa.rank_one import rank_one_updater
 
 sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "examples"))
@@ -42,16 +43,70 @@ NEURON_TYPES = {
 }
 
 
+class NodePrototype:
+    r"""The Node-based feedback alignment posted in the #88 thread, re-implemented.
+
+    A Node with its own copy of unit encoders :math:`E` computes
+    :math:`\mathbf{a} = E \mathbf{x}` and sends it into the ensemble's
+    ``.neurons``, so Nengo adds the bias but no gain; it takes the ReLU slope
+    from :math:`\mathbf{a}` alone, not from the current the neurons receive,
+    and learns :math:`E \mathrel{-}= \eta \, ((B \mathbf{e}) \odot
+    [\mathbf{a} > 0]) \mathbf{x}^T` with a fixed random :math:`B`
+    (:math:`\eta = 10^{-4}` as posted). The posted code reduced this update to
+    one scalar by mistake; the per-neuron form it intends is used here, so the
+    comparison shows what ignoring gain, bias and the neurons' own current costs.
+    """
+
+    def __init__(self, n_neurons, seed, learning_rate=1e-4):
+        rng = np.random.RandomState(seed)
+        sphere = nengo.dists.UniformHypersphere(surface=True)
+        self.encoders = sphere.sample(n_neurons, 2, rng=rng)
+        self.feedback = sphere.sample(n_neurons, 1, rng=rng)
+        self.learning_rate = learning_rate
+
+    def __call__(self, t, inputs):
+        x, error = inputs[:2], inputs[2:]
+        a = self.encoders @ x
+        delta = (self.feedback @ error) * (a > 0)
+        self.encoders -= self.learning_rate * np.outer(delta, x)
+        return a
+
+
+def prototype_network(n_neurons, seed):
+    """The product task with `NodePrototype` in place of an encoder rule."""
+    net = product_learner("pes", n_neurons, nengo.RectifiedLinear(), seed=seed)
+    with net:
+        net.prototype = NodePrototype(n_neurons, seed)
+        node = nengo.Node(net.prototype, size_in=3, size_out=n_neurons, label="prototype")
+        net.connections.remove(net.layer1)  # the prototype drives the neurons instead
+        nengo.Connection(net.stim, node[:2], synapse=None)
+        nengo.Connection(net.error, node[2:], synapse=None)
+        nengo.Connection(node, net.hidden.neurons, synapse=None)
+    return net
+
+
+def prototype_rmse(sim, net):
+    """Frozen grid RMSE of a `prototype_network`: its own encoders, the ensemble's biases."""
+    x, y = product_grid()
+    rates = np.maximum(x @ net.prototype.encoders.T + sim.data[net.hidden].bias, 0)
+    output = rates @ learned_weights(sim, net.layer2).T
+    return float(np.sqrt(np.mean((output[:, 0] - y) ** 2)))
+
+
 def grid_rmse(job):
     """Train one product network and return its frozen grid RMSE and wall time."""
     rule, neuron_name, n_neurons, seed, sim_time, encoder_rate = job
     rates = {} if encoder_rate is None else {"learning_rate": encoder_rate}
-    net = product_learner(rule, n_neurons, NEURON_TYPES[neuron_name](), seed=seed, **rates)
+    if rule == "node":
+        net = prototype_network(n_neurons, seed)
+    else:
+        net = product_learner(rule, n_neurons, NEURON_TYPES[neuron_name](), seed=seed, **rates)
     with nengo.Simulator(net, progress_bar=False) as sim:
         start = time.perf_counter()
         sim.run(sim_time)
         wall = time.perf_counter() - start
-        return frozen_product_rmse(sim, net), wall
+        rmse = prototype_rmse(sim, net) if rule == "node" else frozen_product_rmse(sim, net)
+        return rmse, wall
 
 
 def run_jobs(jobs, processes):
@@ -254,7 +309,9 @@ def bounds_table(seeds, sim_time, processes, restarts):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["accuracy", "sizes", "cost", "bounds", "all"])
+    parser.add_argument(
+        "what", choices=["accuracy", "sizes", "cost", "bounds", "prototype", "all"]
+    )
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
     parser.add_argument("--time", type=float, default=200.0, help="training time (s)")
     parser.add_argument("--sizes-time", type=float, default=60.0)
@@ -279,6 +336,10 @@ def main():
         accuracy_table(
             configs, args.rules.split(","), seeds, args.time, args.processes, args.encoder_rate
         )
+    if args.what in ("prototype", "all"):
+        print("\n'node' is the #88 thread's Node prototype (see NodePrototype)")
+        configs = [("RectifiedLinear", 10), ("RectifiedLinear", 100)]
+        accuracy_table(configs, ["pes", "node", "fa", "bp"], seeds, args.time, args.processes)
     if args.what in ("sizes", "all"):
         sizes_table(range(min(args.seeds, 3)), args.sizes_time, args.processes, args.encoder_rate)
     if args.what in ("bounds", "all"):
