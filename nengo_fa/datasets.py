@@ -553,7 +553,7 @@ def standardize(train, *others, floor=0.1):
 
 
 def load_standardized(name, n_train=None, n_test=None, **kwargs):
-    """``(x_train, y_train, x_test, y_test)`` of a dataset, inputs `standardize`d.
+    """``(x_train, y_train, x_test, y_test)`` of a dataset, inputs standardized (`standardize`).
 
     ``name`` is ``"fashion-mnist"``, ``"mnist"`` or ``"digits"``; the other
     arguments go to its loader.

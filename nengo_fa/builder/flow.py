@@ -12,7 +12,7 @@ A rule on a connection into ensemble ``post`` builds
 4. `build_step`: :math:`-C \delta`, added into the ensemble's encoder and
    bias steps, which one `.SimEncoderUpdate` per ensemble applies.
 
-`step_size` computes :math:`C` (the normalization in
+`base_step_size` computes :math:`C / \kappa` (the normalization in
 `nengo_fa.learning_rules`) and `finish_rule` records the build-time data.
 """
 
@@ -85,6 +85,7 @@ ForwardPath = collections.namedtuple(
 ForwardPath.__doc__ = """How a rule's post ensemble reaches the error through ``downstream``.
 
 downstream : nengo.Connection
+    The connection the error is sent back through.
 weights : Signal
     The live weights of ``downstream``: ``(size_out, n)`` matrix, or a
     scalar or vector (elementwise) for neuron-to-neuron-sized transforms.
