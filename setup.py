@@ -30,6 +30,7 @@ setup(
         "examples": ["matplotlib>=3.5", "scikit-learn>=1.0"],
         "datasets": ["scikit-learn>=1.0"],
         "gui": ["nengo-gui>=0.6"],
+        "docs": ["sphinx>=7,<10", "numpydoc>=1.6", "furo>=2024.1.29"],
     },
     license="MIT",
     classifiers=[
