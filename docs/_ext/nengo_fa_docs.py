@@ -563,8 +563,18 @@ _DEFAULT_ARGUMENT = re.compile(r"(\w+)=Default\b")
 
 
 def resolve_defaults(app, what, name, obj, options, signature, return_annotation):
-    """``autodoc-process-signature``: ``learning_rate=Default`` -> ``learning_rate=1.0``."""
-    if not signature or "Default" not in signature or not inspect.isclass(obj):
+    """``autodoc-process-signature``: ``learning_rate=Default`` -> ``learning_rate=1.0``.
+
+    Also gives a class whose base is mocked (`nengo_fa.ocl` without nengo-ocl
+    installed) the signature of its own ``__init__`` instead of ``(*args, **kwargs)``.
+    """
+    if not inspect.isclass(obj):
+        return None
+    if signature == "(*args, **kwargs)" and inspect.isfunction(vars(obj).get("__init__")):
+        init = inspect.signature(vars(obj)["__init__"])
+        init = init.replace(parameters=list(init.parameters.values())[1:])
+        return str(init), return_annotation
+    if not signature or "Default" not in signature:
         return None
     from nengo.params import Parameter
 
