@@ -9,6 +9,7 @@ import re
 import runpy
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,20 @@ def test_every_committed_figure_and_result_is_shown(site):
     results = {path.name for path in (DOCS / "results").glob("*.txt")}
     missing = [name for name in results if f"Full output: results/{name}" not in text]
     assert not missing, f"outputs in docs/results/ on no page: {missing}"
+
+
+def python_blocks(text):
+    """The ``.. code-block:: python`` blocks of a reStructuredText page, dedented."""
+    pattern = r"^\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)"
+    return [textwrap.dedent(block) for block in re.findall(pattern, text, flags=re.M)]
+
+
+def test_python_code_in_the_pages_compiles():
+    pages = sorted(DOCS.rglob("*.rst"))
+    blocks = [(page, block) for page in pages for block in python_blocks(page.read_text("utf-8"))]
+    assert len(blocks) >= 5
+    for page, block in blocks:
+        compile(block, str(page), "exec")
 
 
 def test_measured_tables_are_read_from_the_outputs(site):
