@@ -40,7 +40,8 @@ from nengo_fa.networks import DataFeed, FeedForward
 
 #: (network, rule) -> (hidden layers, rule, encoder learning rate, epochs, gate decay per epoch).
 #: Rates and schedules were chosen with the exact NumPy reference (`nengo_fa.reference`)
-#: from 1, 3, 10, 30, 100, 300 and 1000 per second; docs/index.md lists the search.
+#: from 1, 3, 10, 30, 100, 300 and 1000 per second; docs/benchmarks/classification.rst
+#: ("What each choice bought") lists the search.
 RATE_NETWORKS = {
     ("784-1000-10", "PES only"): ([1000], "pes", 0.0, 6, 0.7),
     ("784-1000-10", "FA"): ([1000], "fa", 100.0, 10, 0.75),
