@@ -39,7 +39,7 @@ from nengo_fa.metrics import confusion_matrix, running_accuracy
 from nengo_fa.networks import DataFeed, FeedForward
 
 #: (network, rule) -> (hidden layers, rule, encoder learning rate, epochs, gate decay per epoch).
-#: Rates and schedules were chosen with the exact NumPy reference (`nengo_fa.reference`)
+#: Rates and schedules were chosen with the exact NumPy reference (tests/reference.py)
 #: from 1, 3, 10, 30, 100, 300 and 1000 per second; docs/benchmarks/classification.rst
 #: ("What each choice bought") lists the search.
 RATE_NETWORKS = {
