@@ -25,9 +25,13 @@ setup(
             "scikit-learn>=1.0",
             "nengo-ocl>=3.0",
             "pyopencl[pocl]>=2022.1",
+            # tests/test_docs.py
             "sphinx>=7,<10",
             "numpydoc>=1.6",
             "furo>=2024.1.29",
+            # tests/test_gui.py (also needs Debian's chromium and chromium-driver)
+            "nengo-gui>=0.6",
+            "selenium>=4",
         ],
         "ocl": ["nengo-ocl>=3.0", "pyopencl[pocl]>=2022.1"],
         "examples": ["matplotlib>=3.5", "scikit-learn>=1.0"],

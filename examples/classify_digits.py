@@ -2,9 +2,11 @@
 
 A `nengo_fa.networks.FeedForward` network (64-100-10, rate neurons) learns
 scikit-learn's 8x8 digits one image at a time with feedback alignment (or
-``--rule bp``, ``dfa``, ``pes``). In Nengo GUI, the ``digit`` node draws the
-current image with the network's guess; plot the ``error`` node to watch it
-fall, and set the ``learning`` slider to 0 to freeze learning.
+``--rule bp``, ``dfa``, ``pes``). In Nengo GUI (laid out by
+``classify_digits.py.cfg``) the ``digit`` node draws the current image with the
+network's guess, a plot shows the running accuracy rising and the squared
+error falling (means over the last ``SCORE_TAU`` seconds, about 40 images),
+and the ``learning`` slider scales learning (0 freezes it).
 
     nengo examples/classify_digits.py                 # Nengo GUI
     python examples/classify_digits.py --epochs 10    # train, print test accuracy
@@ -20,6 +22,8 @@ from nengo_fa.networks import DataFeed, FeedForward
 
 #: Encoder learning rate per rule for one image per learning step.
 LEARNING_RATES = {"bp": 300.0, "fa": 100.0, "dfa": 100.0, "pes": 1.0}
+#: Time constant (s) of the running accuracy and squared error shown in Nengo GUI.
+SCORE_TAU = 2.0
 
 
 class DigitDisplay:
@@ -50,8 +54,28 @@ class DigitDisplay:
         )
 
 
+def scores(t, x):
+    """``[correct, squared error, 1]`` of the output ``x[:10]`` for the one-hot target ``x[10:]``.
+
+    The 1 is filtered alongside the scores, for `running_mean`.
+    """
+    output, target = x[:10], x[10:]
+    correct = float(np.argmax(output) == np.argmax(target))
+    return [correct, float(np.sum((output - target) ** 2)), 1.0]
+
+
+def running_mean(t, x):
+    """Filtered scores over the filtered 1: their mean over the last seconds, also at the start."""
+    return x[:-1] / max(x[-1], 1e-12)
+
+
 def build_model(rule="fa", hidden=(100,), presentation_time=0.05, seed=0):
-    """The learner, fed the training digits, with a display node; attributes as `FeedForward`."""
+    """The learner, fed the training digits, with a display node and its running scores.
+
+    Attributes as `FeedForward`, and ``feed`` (the `DataFeed`), ``digit`` (the
+    display node) and ``monitor.progress`` (the running accuracy and squared
+    error of the output, whether or not learning is on).
+    """
     x_train, y_train, x_test, y_test = load_standardized("digits", seed=seed)
     targets, test_targets = np.eye(10)[y_train], np.eye(10)[y_test]
     net = FeedForward(
@@ -75,6 +99,14 @@ def build_model(rule="fa", hidden=(100,), presentation_time=0.05, seed=0):
         nengo.Connection(net.input, net.digit[:64], synapse=None)
         nengo.Connection(net.output, net.digit[64:74], synapse=None)
         nengo.Connection(net.target, net.digit[74:], synapse=None)
+        with nengo.Network(label="monitor") as net.monitor:
+            score = nengo.Node(scores, size_in=20, label="scores")
+            net.monitor.progress = nengo.Node(
+                running_mean, size_in=3, label="running accuracy, squared error"
+            )
+            nengo.Connection(score, net.monitor.progress, synapse=nengo.Lowpass(SCORE_TAU))
+        nengo.Connection(net.output, score[:10], synapse=None)
+        nengo.Connection(net.target, score[10:], synapse=None)
     return net
 
 
