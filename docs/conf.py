@@ -68,6 +68,11 @@ nengo_fa_examples = {
     "learn_product": {
         "figures": [
             (
+                "gui_learn_product.png",
+                "The example in Nengo GUI as it opens: each learner's output against the "
+                "target, their RMS errors, and the learning slider.",
+            ),
+            (
                 "learn_product.png",
                 "Online error of PES alone, feedback alignment and backprop learning x0 * x1 "
                 "with 10 ReLU neurons (``--time 200``, seed 0).",
@@ -82,7 +87,7 @@ nengo_fa_examples = {
             (
                 "gui_classify_digits.png",
                 "The example in Nengo GUI: the current digit with the network's guess, "
-                "the error and the learning slider.",
+                "the running accuracy and squared error, and the learning slider.",
             ),
             (
                 "classify_digits_learning_curves.png",

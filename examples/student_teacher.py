@@ -182,6 +182,7 @@ def order_parameter_panels(times, R, Q, F, eps_g, xlabel="time (s)"):
     fig.tight_layout()
     return fig
 
+
 #: Labels of the two first-layer rules.
 RULES = {"fa": "feedback alignment", "bp": "backprop"}
 

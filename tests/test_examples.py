@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 from conftest import EXAMPLES, load_example
 
+from nengo_fa.networks import learned_encoders, learned_weights
+
 
 def test_learn_product_defines_model_and_runs_as_script(tmp_path, monkeypatch):
     example = load_example("learn_product")
@@ -71,3 +73,20 @@ def test_the_readme_model_runs_and_learns():
     sim, probe = namespace["sim"], namespace["error_probe"]
     error = sim.data[probe][:, 0]
     assert np.sqrt(np.mean(error[-10000:] ** 2)) < 0.4 * np.sqrt(np.mean(error[:10000] ** 2))
+
+
+def test_learn_product_learning_slider_freezes_every_learner():
+    example = load_example("learn_product")
+    model = example.build_model(n_neurons=10, seed=1)
+    model.learning.output = 0.0
+    with nengo.Simulator(model, progress_bar=False) as sim:
+        sim.run(1.0)
+        for learner in model.learners.values():
+            encoders, bias = learned_encoders(sim, learner.hidden)
+            np.testing.assert_array_equal(encoders, sim.data[learner.hidden].scaled_encoders)
+            np.testing.assert_array_equal(bias, sim.data[learner.hidden].bias)
+            assert not np.any(learned_weights(sim, learner.layer2))
+    model.learning.output = 1.0
+    with nengo.Simulator(model, progress_bar=False) as sim:
+        sim.run(1.0)
+        assert all(np.any(learned_weights(sim, n.layer2)) for n in model.learners.values())
