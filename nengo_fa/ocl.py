@@ -139,6 +139,28 @@ class _HostGroup:
             data[i] = self.signals[base].reshape(data.shape0s[i], data.shape1s[i])
 
 
+#: Mako definitions shared by the row-blocked kernels: each work-group of ${L} items
+#: handles rows r0 <= r < r1 of operator k (from the ``blocks`` table), and
+#: OR-reduces ``flags`` over the work-group (flags[0] holds the result).
+_ROW_BLOCK_DEFS = """
+<%def name="row_block()">
+    const int lid = get_local_id(0);
+    const int group = get_group_id(1);
+    const int k = blocks[3 * group];
+    const int r0 = blocks[3 * group + 1];
+    const int r1 = r0 + blocks[3 * group + 2];
+    __global const int *m = meta + ${M} * k;
+</%def>
+<%def name="or_reduce()">
+    barrier(CLK_LOCAL_MEM_FENCE);
+% for half in halves:
+    if (lid < ${half})
+        flags[lid] |= flags[lid + ${half}];
+    barrier(CLK_LOCAL_MEM_FENCE);
+% endfor
+</%def>
+"""
+
 _SLOPE_KERNEL = """
 __kernel void rate_slope(
     __global const int *meta,      // per op: J start, J stride, slope start, slope stride, n, kind
@@ -184,12 +206,7 @@ __kernel void encoder_update(
     __global const int *blocks,    // per work-group: operator, first row, number of rows
     __global ${T} *data)
 {
-    const int lid = get_local_id(0);
-    const int group = get_group_id(1);
-    const int k = blocks[3 * group];
-    const int r0 = blocks[3 * group + 1];
-    const int r1 = r0 + blocks[3 * group + 2];
-    __global const int *m = meta + ${M} * k;
+${row_block()}
     const int e0 = m[0], n = m[1], d = m[2], es0 = m[3], es1 = m[4];
     const int u0 = m[5], us = m[6], x0 = m[7], xs = m[8];
     const int v0 = m[9], vs = m[10], b0 = m[11], bs = m[12], decay = m[13], skipped = m[14];
@@ -201,12 +218,7 @@ __kernel void encoder_update(
         state |= (u != 0) | ((!isfinite(u) || !isfinite(v)) << 1);
     }
     flags[lid] = state;
-    barrier(CLK_LOCAL_MEM_FENCE);
-% for half in halves:
-    if (lid < ${half})
-        flags[lid] |= flags[lid + ${half}];
-    barrier(CLK_LOCAL_MEM_FENCE);
-% endfor
+${or_reduce()}
     const int learning = flags[0] & 1;
     int bad = flags[0] >> 1;
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -214,12 +226,7 @@ __kernel void encoder_update(
         for (int j = lid; j < d; j += ${L})
             bad |= !isfinite(data[x0 + j * xs]);
     flags[lid] = bad;
-    barrier(CLK_LOCAL_MEM_FENCE);
-% for half in halves:
-    if (lid < ${half})
-        flags[lid] |= flags[lid + ${half}];
-    barrier(CLK_LOCAL_MEM_FENCE);
-% endfor
+${or_reduce()}
     if (flags[0]) {
         if (r0 == 0 && lid == 0)
             data[skipped] += 1;
@@ -251,12 +258,7 @@ __kernel void feedback_update(
     __global const int *blocks,
     __global ${T} *data)
 {
-    const int lid = get_local_id(0);
-    const int group = get_group_id(1);
-    const int k = blocks[3 * group];
-    const int r0 = blocks[3 * group + 1];
-    const int r1 = r0 + blocks[3 * group + 2];
-    __global const int *m = meta + ${M} * k;
+${row_block()}
     const int b0 = m[0], cols = m[2], bs0 = m[3], bs1 = m[4];
     const int u0 = m[5], us = m[6], v0 = m[7], vs = m[8];
     const int first = m[9], step = m[10], count = m[11];
@@ -266,12 +268,7 @@ __kernel void feedback_update(
     for (int j = lid; j < cols; j += ${L})
         nonzero |= (data[v0 + j * vs] != 0);
     flags[lid] = nonzero;
-    barrier(CLK_LOCAL_MEM_FENCE);
-% for half in halves:
-    if (lid < ${half})
-        flags[lid] |= flags[lid + ${half}];
-    barrier(CLK_LOCAL_MEM_FENCE);
-% endfor
+${or_reduce()}
     if (!flags[0]) return;
     const ${T} s = params[2 * k], decay = params[2 * k + 1];
     for (int r = r0; r < r1; ++r) {
@@ -294,12 +291,7 @@ __kernel void gated_decay(
     __global const int *blocks,
     __global ${T} *data)
 {
-    const int lid = get_local_id(0);
-    const int group = get_group_id(1);
-    const int k = blocks[3 * group];
-    const int r0 = blocks[3 * group + 1];
-    const int r1 = r0 + blocks[3 * group + 2];
-    __global const int *m = meta + ${M} * k;
+${row_block()}
     const int x0 = m[0], cols = m[2], xs0 = m[3], xs1 = m[4], g0 = m[5], gs = m[6], gn = m[7];
 
     __local int flags[${L}];
@@ -307,12 +299,7 @@ __kernel void gated_decay(
     for (int j = lid; j < gn; j += ${L})
         nonzero |= (data[g0 + j * gs] != 0);
     flags[lid] = nonzero;
-    barrier(CLK_LOCAL_MEM_FENCE);
-% for half in halves:
-    if (lid < ${half})
-        flags[lid] |= flags[lid + ${half}];
-    barrier(CLK_LOCAL_MEM_FENCE);
-% endfor
+${or_reduce()}
     if (!flags[0]) return;
     const ${T} f = factors[k];
     for (int r = r0; r < r1; ++r)
@@ -475,6 +462,8 @@ class Simulator(nengo_ocl.Simulator):
         return start, stride0
 
     def _kernel(self, source, name, **render):
+        if "halves" in render:  # a row-blocked kernel
+            source = _ROW_BLOCK_DEFS + source
         text = Template(source).render(T=self.all_data.ctype, **render)
         return getattr(cl.Program(self.context, text).build(), name)
 
