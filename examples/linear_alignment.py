@@ -141,6 +141,11 @@ def random_orthogonal(rows, columns, rng):
     return q if rows >= columns else q.T
 
 
+#: The textbook feedback: fixed standard normal B, every entry used (nengo-fa's defaults
+#: since issue 12 are balanced +-1 entries and a sign gate, see `nengo_fa.FeedbackAlignment`).
+TEXTBOOK_FEEDBACK = {"feedback": nengo.dists.Gaussian(0, 1), "sign_gate": False}
+
+
 def make_learner(rule, n_input, hidden, n_output, eta, weights, inputs, seed, rates=None):
     """One learner with the given initial weights; kappas calibrated if ``rates`` is None.
 
@@ -166,6 +171,7 @@ def _make_learner(rule, n_input, hidden, n_output, eta, weights, inputs, seed, r
         neuron_type=Linear(),
         learning_rate=kappas,
         readout_learning_rate=readout,
+        rule_options=TEXTBOOK_FEEDBACK if rule in ("fa", "dfa") else None,
         seed=seed,
         label=LABELS[rule],
     )

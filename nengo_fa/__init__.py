@@ -14,6 +14,7 @@ from nengo_fa import builder as _builder  # noqa: F401  (registers builders)
 from nengo_fa.derivatives import register_derivative
 from nengo_fa.learning_rules import (
     BackpropEncoder,
+    BalancedSigns,
     DirectFeedbackAlignment,
     EncoderRule,
     FeedbackAlignment,
@@ -26,6 +27,7 @@ from nengo_fa.learning_rules import (
 __version__ = "0.1.0"
 __all__ = [
     "BackpropEncoder",
+    "BalancedSigns",
     "DirectFeedbackAlignment",
     "EncoderRule",
     "FeedbackAlignment",

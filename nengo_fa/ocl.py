@@ -28,8 +28,8 @@ What runs where:
   derivatives (`~nengo.RectifiedLinear`, `~nengo.SpikingRectifiedLinear`,
   `~nengo.Sigmoid`, `~nengo.Tanh`, the LIF family, and the spiking wrappers of
   these), `.SimEncoderUpdate`, `.TransposedDotInc`, `.SimForwardMatrix`,
-  `.SimFeedbackUpdate`, `.SimGatedDecay`; Nengo's stock operators and the
-  neuron types nengo-ocl supports by nengo-ocl.
+  `.SimSignGatedFeedback`, `.SimFeedbackUpdate`, `.SimGatedDecay`; Nengo's
+  stock operators and the neuron types nengo-ocl supports by nengo-ocl.
 * On the host (each step the operator's signals are copied from the device,
   its NumPy ``make_step`` runs, and what it writes is copied back): the
   perturbation rules' noise and loss (`.SimGaussianNoise`,
@@ -325,6 +325,35 @@ __kernel void transposed_dot_inc(__global const int *meta, __global ${T} *data)
 }
 """
 
+_SIGN_GATED_KERNEL = """
+// teaching[i] += sum_j M[i,j] [M[i,j] T[i,j] >= 0] e[j];  T[i,j] -= dt a[i] e[j].
+__kernel void sign_gated_feedback(
+    __global const int *meta, __global const ${T} *dts, __global ${T} *data)
+{
+    const int i = get_global_id(0);
+    const int k = get_global_id(1);
+    __global const int *m = meta + 15 * k;
+    const int n = m[1], columns = m[2];
+    if (i >= n) return;
+    const int m0 = m[0], ms0 = m[3], ms1 = m[4], t0 = m[5], ts0 = m[6], ts1 = m[7];
+    const int a0 = m[8], as = m[9], e0 = m[10], es = m[11], y0 = m[12], ys = m[13];
+    const ${T} a = data[a0 + i * as], dt = dts[k];
+    int finite = isfinite(a);
+    for (int j = 0; j < columns; ++j)
+        finite &= isfinite(data[e0 + j * es]);
+    ${T} sum = 0;
+    for (int j = 0; j < columns; ++j) {
+        const ${T} mij = data[m0 + i * ms0 + j * ms1], e = data[e0 + j * es];
+        __global ${T} *tij = data + t0 + i * ts0 + j * ts1;
+        if (mij * *tij >= 0)
+            sum += mij * e;
+        if (finite)  // a NaN error must not stay in the trace
+            *tij -= dt * a * e;
+    }
+    data[y0 + i * ys] += sum;
+}
+"""
+
 _FORWARD_MATRIX_KERNEL = """
 // out[i, j] = scale * g(F[j, i]), g = sign or identity, F the forward matrix:
 // W[j, i]; sum_m E[j, m] W[m, i]; diag(w)[j, i]; or E[j, i] w[i] (w a vector or scalar).
@@ -586,6 +615,20 @@ class Simulator(nengo_ocl.Simulator):
         kernel = self._kernel(_TRANSPOSED_DOT_KERNEL, "transposed_dot_inc")
         gsize = (max(op.Y.size for op in ops), len(ops))
         return [self._plan(kernel, [meta, self.all_data.cl_buf], gsize, None, "cl_At_dot", ops)]
+
+    def _plan_SimSignGatedFeedback(self, ops):
+        meta = np.zeros((len(ops), 15), dtype=np.int32)
+        for k, op in enumerate(ops):
+            meta[k, :5] = self._layout(op.matrix)
+            start, _, _, stride0, stride1 = self._layout(op.trace)
+            meta[k, 5:8] = start, stride0, stride1
+            meta[k, 8:10] = self._vector(op.activities)
+            meta[k, 10:12] = self._vector(op.error)
+            meta[k, 12:14] = self._vector(op.teaching)
+        kernel = self._kernel(_SIGN_GATED_KERNEL, "sign_gated_feedback")
+        gsize = (max(op.matrix.shape[0] for op in ops), len(ops))
+        args = [meta, self._scalars([self.dt] * len(ops)), self.all_data.cl_buf]
+        return [self._plan(kernel, args, gsize, None, "cl_sign_gated_feedback", ops)]
 
     def _plan_SimForwardMatrix(self, ops):
         meta = np.zeros((len(ops), 16), dtype=np.int32)

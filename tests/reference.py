@@ -55,6 +55,13 @@ class ReferenceLearner:
         ``"pes"``, ``"bp"``, ``"fa"`` or ``"dfa"``.
     feedback : list of ndarray, optional
         Scaled fixed matrices :math:`M_k` for ``"fa"`` and ``"dfa"``.
+    sign_gate : bool, optional
+        `.FeedbackAlignment`'s ``sign_gate`` for the layers that take the
+        output error (the top one for ``"fa"``, all for ``"dfa"``):
+        :math:`M_k \\odot [M_k \\odot T_k \\ge 0]` with the trace
+        :math:`T_k \\mathrel{-}= \\Delta t \\, \\mathbf{a}_k \\mathbf{e}^T` after each step.
+    dt : float, optional
+        Time step (only scales the sign traces).
     """
 
     def __init__(
@@ -68,6 +75,8 @@ class ReferenceLearner:
         readout_step,
         rule,
         feedback=None,
+        sign_gate=False,
+        dt=0.001,
     ):
         self.encoders = [np.array(e, dtype=float) for e in encoders]
         self.biases = [np.array(b, dtype=float) for b in biases]
@@ -78,6 +87,12 @@ class ReferenceLearner:
         self.readout_step = float(readout_step)
         self.rule = rule
         self.feedback = feedback
+        self.dt = float(dt)
+        gated = {"fa": [len(self.encoders) - 1], "dfa": range(len(self.encoders))}
+        self.traces = [None] * len(self.encoders)
+        if sign_gate and rule in gated:
+            for k in gated[rule]:
+                self.traces[k] = np.zeros(np.shape(feedback[k]))
         self._slope = derivative_function(neuron_type)
         self._update = [rank_one_updater(e) for e in self.encoders]
         self._update_readout = rank_one_updater(self.readout)
@@ -95,9 +110,10 @@ class ReferenceLearner:
             sim.data[c.learning_rule] if c.learning_rule is not None else None
             for c in net.hidden_connections
         ]
-        feedback = None
+        feedback, sign_gate = None, False
         if net.rule in ("fa", "dfa"):
             feedback = [d.feedback_scale * d.feedback for d in rule_data]
+            sign_gate = net.hidden_connections[-1].learning_rule_type.sign_gate
         pes = net.readout.learning_rule_type
         return cls(
             encoders=[sim.data[ens].scaled_encoders for ens in layers],
@@ -109,6 +125,8 @@ class ReferenceLearner:
             readout_step=pes.learning_rate * sim.dt / layers[-1].n_neurons,
             rule=net.rule,
             feedback=feedback,
+            sign_gate=sign_gate,
+            dt=sim.dt,
         )
 
     def forward(self, x):
@@ -135,9 +153,9 @@ class ReferenceLearner:
                         self.readout.T @ error if below is None else self.encoders[k + 1].T @ below
                     )
                 elif self.rule == "fa":
-                    teaching = self.feedback[k] @ (error if below is None else below)
+                    teaching = self._feedback(k, error if below is None else below, rates[k])
                 else:
-                    teaching = self.feedback[k] @ error
+                    teaching = self._feedback(k, error, rates[k])
                 local = teaching * self._slope(currents[k])
                 if below is not None:  # layer k+1, now that its encoders have been read
                     self._apply(k + 1, below, inputs[k + 1])
@@ -145,6 +163,15 @@ class ReferenceLearner:
             self._apply(0, below, inputs[0])
         self._update_readout(-self.readout_step, error, rates[-1])
         return output
+
+    def _feedback(self, k, error, rates):
+        """``M_k error``, sign-gated by the trace (then updated) where the layer has one."""
+        matrix, trace = self.feedback[k], self.traces[k]
+        if trace is None:
+            return matrix @ error
+        teaching = (matrix * (matrix * trace >= 0)) @ error
+        trace -= self.dt * np.outer(rates, error)
+        return teaching
 
     def _apply(self, k, local_error, x):
         step = -self.step_sizes[k] * local_error

@@ -221,6 +221,7 @@ def test_local_error_is_teaching_signal_times_slope(Simulator, rule):
     with net:
         current = nengo.Probe(net.hidden.neurons, "input")
         weights = nengo.Probe(net.layer2, "weights")
+        output = nengo.Probe(net.hidden.neurons, "output")
     sim = run(net, steps=400, Simulator=Simulator)
     data = sim.data[net.layer1.learning_rule]
     error, local = sim.data[net.rule_probes["error"]], sim.data[net.rule_probes["local_error"]]
@@ -230,7 +231,10 @@ def test_local_error_is_teaching_signal_times_slope(Simulator, rule):
         # step k, so the weights probed at (the end of) step k are those used
         used = sim.data[weights]
         teaching = np.einsum("kon,ko->kn", used, error)
-    else:
-        teaching = error @ (data.feedback / (15 * data.rate_scale)).T
+    else:  # the default sign gate: B_i is used while B_i T_i >= 0, T = -sum dt a e (before)
+        matrix = (data.feedback / (15 * data.rate_scale))[:, 0]
+        trace = -np.cumsum(sim.dt * sim.data[output] * error, axis=0)
+        trace = np.vstack([np.zeros((1, 15)), trace[:-1]])
+        teaching = error * matrix * (matrix * trace >= 0)
     assert np.any(local != 0)
     Simulator.assert_close(local, teaching * slope, rtol=1e-9, atol=1e-15)

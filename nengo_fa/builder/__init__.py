@@ -8,7 +8,8 @@ in this order):
    (`~nengo.builder.operator.Reset`), or, chained, the ``local_error`` of the
    encoder rule on ``downstream``.
 2. ``teaching`` :math:`M \mathbf{e}`: `~nengo.builder.operator.DotInc` with
-   a fixed or learned feedback matrix; backpropagation through the live
+   a fixed or learned feedback matrix (feedback alignment's sign gate:
+   *new* `.SimSignGatedFeedback`); backpropagation through the live
    transposed weights (*new* `.TransposedDotInc`); sign symmetry through
    *new* `.SimForwardMatrix`; perturbation rules from the loss and their noise
    (*new* `.SimGaussianNoise`, `.SimPerturbationLoss`).
@@ -43,6 +44,7 @@ from nengo_fa.builder.operators import (
     SimPerturbationLoss,
     SimRateSlope,
     SimScaledNoise,
+    SimSignGatedFeedback,
     SimVectorAngle,
     TransposedDotInc,
 )
@@ -54,6 +56,7 @@ OPERATORS = (
     SimEncoderUpdate,
     TransposedDotInc,
     SimForwardMatrix,
+    SimSignGatedFeedback,
     SimFeedbackUpdate,
     SimGatedDecay,
     SimGaussianNoise,

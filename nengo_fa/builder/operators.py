@@ -14,6 +14,7 @@ Learning rules:
 * `SimEncoderUpdate`: the in-place encoder and bias update, once per ensemble.
 * `TransposedDotInc`: :math:`Y \\mathrel{+}= A^T X` through live weights (backpropagation).
 * `SimForwardMatrix`: the live forward matrix, or its signs (sign symmetry).
+* `SimSignGatedFeedback`: feedback alignment's sign gate.
 * `SimFeedbackUpdate`, `SimGatedDecay`: Kolen-Pollack's learned feedback and weight decay.
 * `SimGaussianNoise`, `SimPerturbationLoss`, `SimScaledNoise`: the perturbation rules.
 
@@ -389,6 +390,91 @@ class SimForwardMatrix(Operator):
             out[...] = scale * (np.sign(forward.T) if sign else forward.T)
 
         return step_forward_matrix
+
+
+class SimSignGatedFeedback(Operator):
+    r"""Feedback through :math:`M` where it agrees in sign with a local trace; then the trace.
+
+    .. math::
+
+       \mathbf{t} \mathrel{+}= (M \odot [M \odot T \ge 0]) \, \mathbf{e},
+       \qquad T \leftarrow T - \Delta t \, \mathbf{a} \mathbf{e}^T
+
+    :math:`T` is, up to a positive factor, the readout `nengo.PES` learns
+    from zero from the same activities :math:`\mathbf{a}` and error
+    :math:`\mathbf{e}` (`.FeedbackAlignment`'s ``sign_gate``). Steps whose
+    activities or error are not finite leave :math:`T` unchanged.
+
+    Parameters
+    ----------
+    matrix : Signal
+        :math:`M`, ``(n_neurons, error size)``.
+    trace : Signal
+        :math:`T`, same shape (state).
+    activities : Signal
+        :math:`\mathbf{a}`, the post neurons' output.
+    error : Signal
+        :math:`\mathbf{e}`.
+    teaching : Signal
+        :math:`\mathbf{t}`, incremented.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
+    1. sets ``[]``
+    2. incs ``[teaching]``
+    3. reads ``[matrix, activities, error]``
+    4. updates ``[trace]``
+    """
+
+    def __init__(self, matrix, trace, activities, error, teaching, tag=None):
+        super().__init__(tag=tag)
+        if trace.shape != matrix.shape:
+            raise BuildError(f"SimSignGatedFeedback: trace {trace.shape}, matrix {matrix.shape}")
+        self.sets = []
+        self.incs = [teaching]
+        self.reads = [matrix, activities, error]
+        self.updates = [trace]
+
+    @property
+    def matrix(self):
+        return self.reads[0]
+
+    @property
+    def activities(self):
+        return self.reads[1]
+
+    @property
+    def error(self):
+        return self.reads[2]
+
+    @property
+    def teaching(self):
+        return self.incs[0]
+
+    @property
+    def trace(self):
+        return self.updates[0]
+
+    @property
+    def _descstr(self):
+        return f"gated {self.matrix} @ {self.error} -> {self.teaching}"
+
+    def make_step(self, signals, dt, rng):
+        matrix, activities, error = (signals[s] for s in self.reads)
+        trace, teaching = signals[self.trace], signals[self.teaching]
+        gated = np.empty(matrix.shape)
+
+        def step_sign_gated_feedback():
+            np.multiply(matrix, trace, out=gated)
+            np.greater_equal(gated, 0, out=gated)
+            np.multiply(gated, matrix, out=gated)
+            teaching[...] += gated @ error
+            if all_finite(activities, error):  # a NaN error must not stay in the trace
+                trace[...] -= dt * np.outer(activities, error)
+
+        return step_sign_gated_feedback
 
 
 class SimFeedbackUpdate(Operator):

@@ -39,6 +39,7 @@ from nengo_fa.builder.operators import (
     SimGaussianNoise,
     SimPerturbationLoss,
     SimScaledNoise,
+    SimSignGatedFeedback,
 )
 from nengo_fa.builder.update import ensemble_learning, set_encoder_decay
 from nengo_fa.learning_rules import (
@@ -77,10 +78,17 @@ def build_feedback_alignment(model, fa, rule):
         path = forward_path(model, rule, fa.downstream, need_weights=False)
     feedback = sample_feedback(model, rule, post.n_neurons)
     scale = forward_scale(model, post, path)
-    matrix = Signal(scale * feedback, name=f"{type(fa).__name__}:M", readonly=True)
+    name = type(fa).__name__
+    matrix = Signal(scale * feedback, name=f"{name}:M", readonly=True)
     error = build_error(model, rule, path)
     teaching = build_teaching(model, rule)
-    model.add_op(DotInc(matrix, error, teaching, tag=f"{type(fa).__name__}: s_B B e"))
+    if fa.sign_gate and (path is None or path.next_rule is None):
+        trace = Signal(np.zeros(matrix.shape), name=f"{name}:sign_trace")
+        activities = model.sig[post.neurons]["out"]
+        model.add_op(SimSignGatedFeedback(matrix, trace, activities, error, teaching, tag=name))
+        model.sig[rule]["sign_trace"] = trace
+    else:
+        model.add_op(DotInc(matrix, error, teaching, tag=f"{name}: s_B B e"))
     local_error = build_local_error(model, rule, teaching)
     base = base_step_size(model, post, path)
     build_step(model, rule, local_error, fa.learning_rate * base)

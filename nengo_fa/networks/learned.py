@@ -80,7 +80,8 @@ def _learned_signals(model, network):
     ``network.all_connections`` (the same in every build of the same network
     code): every ensemble's scaled encoders and biases, the weights of
     connections that learn, and each learning rule's state (a pending
-    ``delta``, a learned ``feedback`` matrix, a perturbation ``baseline``).
+    ``delta``, a learned ``feedback`` matrix, a perturbation ``baseline``, a
+    feedback alignment ``sign_trace``).
     """
     signals = {}
     for i, ens in enumerate(network.all_ensembles):
@@ -92,7 +93,7 @@ def _learned_signals(model, network):
         if rules and model.sig[conn].get("weights") is not None:
             signals[f"connection{i}.weights"] = model.sig[conn]["weights"]
         for k, rule in enumerate(rules):
-            for name in ("delta", "feedback", "baseline"):
+            for name in ("delta", "feedback", "baseline", "sign_trace"):
                 if model.sig[rule].get(name) is not None:
                     signals[f"connection{i}.rule{k}.{name}"] = model.sig[rule][name]
     return signals
