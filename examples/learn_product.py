@@ -46,10 +46,11 @@ def product_grid(points=41):
     return x, x[:, 0] * x[:, 1]
 
 
-def product_learner(rule, n_neurons=10, neuron_type=None, seed=None, label=None, **rates):
+def product_learner(rule, n_neurons=10, neuron_type=None, seed=None, label=None, **options):
     """A `nengo_fa.networks.FunctionLearner` of x0 * x1 on `product_input`.
 
-    ``rates``: ``learning_rate`` (the encoder rule's) and ``pes_learning_rate``.
+    ``options``: ``learning_rate`` (the encoder rule's), ``pes_learning_rate``,
+    ``matched_pes`` (see `nengo_fa.networks.FunctionLearner`).
     """
     return FunctionLearner(
         product,
@@ -60,7 +61,7 @@ def product_learner(rule, n_neurons=10, neuron_type=None, seed=None, label=None,
         neuron_type=neuron_type,
         seed=seed,
         label=label or f"product ({rule})",
-        **rates,
+        **options,
     )
 
 

@@ -23,6 +23,7 @@ from nengo_fa.learning_rules import (
     SignSymmetry,
     WeightPerturbation,
 )
+from nengo_fa.synapses import ErrorPathSynapse
 
 __version__ = "0.1.0"
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "BalancedSigns",
     "DirectFeedbackAlignment",
     "EncoderRule",
+    "ErrorPathSynapse",
     "FeedbackAlignment",
     "KolenPollack",
     "NodePerturbation",

@@ -6,6 +6,7 @@ from nengo.params import Default
 
 from nengo_fa.learning_rules import BackpropEncoder, FeedbackAlignment
 from nengo_fa.networks.learned import frozen_output
+from nengo_fa.synapses import ErrorPathSynapse
 
 #: Rules of `FunctionLearner`: PES alone, feedback alignment, backpropagation.
 FUNCTION_RULES = ("pes", "fa", "bp")
@@ -49,6 +50,14 @@ class FunctionLearner(nengo.Network):
         :math:`\\kappa` of the encoder rule (default: the rule's).
     pes_learning_rate : float, optional
         Of the readout (default: `nengo.PES`'s).
+    matched_pes : bool, optional
+        Wire the readout's PES as ``nengo_fa.synapses`` explains: the error
+        reaches PES unfiltered and PES filters the activities like the path
+        from the ensemble to the error (`.ErrorPathSynapse`), so PES descends
+        the squared error exactly. Recommended for long runs with spiking
+        neurons, whose decoders otherwise drift; the default (False) wires
+        PES as Nengo's examples do (a 5 ms synapse on the error, PES's
+        default ``pre_synapse``).
     seed : int, optional
     label : str, optional
 
@@ -72,6 +81,7 @@ class FunctionLearner(nengo.Network):
         neuron_type=None,
         learning_rate=None,
         pes_learning_rate=None,
+        matched_pes=False,
         seed=None,
         label=None,
     ):
@@ -94,14 +104,19 @@ class FunctionLearner(nengo.Network):
             nengo.Connection(self.stim, self.target, function=function, synapse=None)
             nengo.Connection(self.output, self.error, synapse=None)
             nengo.Connection(self.target, self.error, transform=-1, synapse=None)
-            pes = nengo.PES() if pes_learning_rate is None else nengo.PES(pes_learning_rate)
+            pes = {} if pes_learning_rate is None else {"learning_rate": pes_learning_rate}
+            output_synapse = nengo.Lowpass(0.005)  # Nengo's default
+            if matched_pes:
+                pes["pre_synapse"] = ErrorPathSynapse(output_synapse)
             self.layer2 = nengo.Connection(
                 self.hidden,
                 self.output,
                 function=Zeros(size_out),
-                learning_rule_type=pes,
+                synapse=output_synapse,
+                learning_rule_type=nengo.PES(**pes),
             )
-            nengo.Connection(self.error, self.layer2.learning_rule)
+            error_synapse = {"synapse": None} if matched_pes else {}
+            nengo.Connection(self.error, self.layer2.learning_rule, **error_synapse)
             encoder_rule = None
             if rule == "fa":
                 encoder_rule = FeedbackAlignment(error_size=size_out, learning_rate=rate)
