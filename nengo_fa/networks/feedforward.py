@@ -137,10 +137,21 @@ class FeedForward(nengo.Network):
     readout_init : Distribution or (n_output, hidden[-1]) array_like, optional
         Initial readout weights (default zeros).
     synapse : Synapse or None
-        On every forward connection and PES's activities (None for rate
-        networks learning one sample per step).
+        On every connection leaving a hidden layer (into the next layer and
+        the readout) and PES's activities (None for rate networks learning
+        one sample per step).
     error_synapse : Synapse or None
-        On the connections carrying the error into the rules.
+        On the connections carrying the error into the rules. Keep None for
+        spiking networks: the output is already filtered by ``synapse``, so
+        an error synapse only makes the error lag further behind the inputs
+        and activities it is paired with (and, as the learning gate comes
+        before it, carries each sample's error into the next sample).
+    input_synapse : Synapse or None
+        On the connection from ``input`` to the first hidden layer (default
+        None). ``input`` is a Node, not spikes: a synapse here only delays
+        the first layer's current, so that each new sample needs longer to
+        settle (give the spikes of a spiking source their synapse on the
+        connection into ``input``).
     init_inputs : (n_samples, n_input) array_like, optional
         A sample of inputs. If given, each layer's encoders, gains, biases,
         radius and evaluation points are fitted to the inputs it receives at
@@ -184,6 +195,7 @@ class FeedForward(nengo.Network):
         init_inputs=None,
         seed=None,
         label=None,
+        input_synapse=None,
     ):
         super().__init__(label=label or f"FeedForward {rule}", seed=seed)
         if rule not in DEEP_RULES:
@@ -256,7 +268,7 @@ class FeedForward(nengo.Network):
                 conn = nengo.Connection(
                     pre,
                     self.layers[k],
-                    synapse=synapse,
+                    synapse=input_synapse if k == 0 else synapse,
                     learning_rule_type=rule_type,
                     label=f"layer{k}",
                 )

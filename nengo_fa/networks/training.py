@@ -30,6 +30,7 @@ class DataFeed:
     learn_after : float
         Fraction of each presentation during which learning stays off, so
         that spiking networks learn only once their synapses have settled.
+        `test` reads the output over the rest of each presentation by default.
     seed : int, optional
         For the order of the training samples.
     """
@@ -85,12 +86,29 @@ class DataFeed:
     def _target(self, t):
         return self._sample(t, 1)
 
+    def _learns(self, into):
+        """Whether the gate is on at ``into`` presentations after the phase started."""
+        fraction = into - np.floor(into - 1e-9)  # in (0, 1] through each presentation
+        return fraction > self.learn_after + 1e-9
+
     def _learning(self, t):
         if self.phase != "train":
             return 0.0
         into = (t - self.start) / self.presentation_time
-        fraction = into - np.floor(into - 1e-9)  # in (0, 1] through each presentation
-        return self.learning_rate if fraction > self.learn_after + 1e-9 else 0.0
+        return self.learning_rate if self._learns(into) else 0.0
+
+    def steps(self, dt):
+        """Simulation steps per presentation."""
+        return int(round(self.presentation_time / dt))
+
+    def learning_steps(self, dt):
+        """Steps of each presentation with learning on (the gate is ``learning_rate`` on each).
+
+        Divide a learning rate by this to make each sample's total update the
+        same whatever the presentation time and ``learn_after``.
+        """
+        steps = self.steps(dt)
+        return sum(self._learns(k / steps) for k in range(1, steps + 1))
 
     def train(self, sim, epochs=1, learning_rate=1.0):
         """Run ``sim`` over ``epochs`` shuffled passes of the training set."""
@@ -100,10 +118,14 @@ class DataFeed:
             self.order = self.rng.permutation(len(inputs))
             self._run(sim, len(inputs))
 
-    def test(self, sim, probe, average=1.0):
+    def test(self, sim, probe, average=None):
         """Predicted classes of the test set: ``probe`` averaged over the end of each sample.
 
-        ``average`` is the fraction of each presentation (at its end) averaged.
+        ``average`` is the fraction of each presentation (at its end) averaged;
+        by default the part after ``learn_after``, where the network has
+        settled on the sample (all of it in rate mode). Probe the output
+        without a synapse: the readout is filtered by its own synapse
+        already, and a probe synapse would mix in the previous sample.
         """
         inputs = self.data["test"][0]
         self.phase = "test"
@@ -111,8 +133,11 @@ class DataFeed:
         first = len(sim.data[probe])
         self._run(sim, len(inputs))
         outputs = np.asarray(sim.data[probe][first:])
-        steps = int(round(self.presentation_time / sim.dt))
-        keep = max(1, int(round(average * steps)))
+        steps = self.steps(sim.dt)
+        if average is None:  # the steps that learn, after the network has settled
+            keep = self.learning_steps(sim.dt)
+        else:
+            keep = max(1, int(round(average * steps)))
         per_sample = outputs.reshape(len(inputs), steps, -1)[:, -keep:].mean(axis=1)
         return np.argmax(per_sample, axis=1)
 
