@@ -130,16 +130,40 @@ def accuracy_table(configs, rules, seeds, sim_time, processes, encoder_rate=None
     )
     print("| neurons | rule | RMSE mean | RMSE sd | min | max | wall s/run |")
     print("|---|---|---|---|---|---|---|")
+    rmse = {}
     for neuron, n in configs:
         for rule in rules:
             rows = [results[(rule, neuron, n, s, sim_time, encoder_rate)] for s in seeds]
-            rmse = np.array([r[0] for r in rows])
+            rmse[neuron, n, rule] = np.array([r[0] for r in rows])
             wall = np.mean([r[1] for r in rows])
+            values = rmse[neuron, n, rule]
             print(
-                f"| {n} {neuron} | {rule} | {rmse.mean():.4f} | {rmse.std():.4f} "
-                f"| {rmse.min():.4f} | {rmse.max():.4f} | {wall:.1f} |",
+                f"| {n} {neuron} | {rule} | {values.mean():.4f} | {values.std():.4f} "
+                f"| {values.min():.4f} | {values.max():.4f} | {wall:.1f} |",
                 flush=True,
             )
+    print_per_seed(rmse, configs, rules, seeds)
+
+
+def print_per_seed(rmse, configs, rules, seeds):
+    """Every seed's RMSE, and how each rule compares with PES alone seed by seed."""
+    for neuron, n in configs:
+        print(f"\nPer seed, {n} {neuron}")
+        print("| seed | " + " | ".join(rules) + " |")
+        print("|---" * (len(rules) + 1) + "|")
+        for i, seed in enumerate(seeds):
+            cells = " | ".join(f"{rmse[neuron, n, rule][i]:.4f}" for rule in rules)
+            print(f"| {seed} | {cells} |")
+        if "pes" in rules:
+            pes = rmse[neuron, n, "pes"]
+            for rule in rules:
+                if rule != "pes":
+                    values = rmse[neuron, n, rule]
+                    print(
+                        f"{rule}: better than PES alone on {np.sum(values < pes)}/{len(pes)} "
+                        f"seeds; mean {values.mean():.4f} = {values.mean() / pes.mean():.3f} "
+                        f"x PES alone's (worst seed {np.max(values / pes):.3f} x)"
+                    )
 
 
 def alternating_steps_per_second(nets, steps, rounds=5):
@@ -300,6 +324,11 @@ def bounds_table(seeds, sim_time, processes, restarts):
     print("|---|---|---|---|---|")
     for seed, (initial, learned, frozen, fitted) in zip(seeds, rows, strict=True):
         print(f"| {seed} | {initial:.4f} | {learned:.4f} | {frozen:.4f} | {fitted:.4f} |")
+    frozen, fitted = np.array([r[2] for r in rows]), np.array([r[3] for r in rows])
+    print(
+        f"\nMeans over seeds {list(seeds)}: BP frozen {frozen.mean():.4f}, L-BFGS bound "
+        f"{fitted.mean():.4f}; BP / bound = {frozen.mean() / fitted.mean():.3f}"
+    )
     print(
         f"\nL-BFGS on the grid from {restarts} random starts (encoder angles uniform, gains "
         f"100-600, intercepts -1.4..1): best {best[0]:.4f}, 5th percentile "
