@@ -2,7 +2,8 @@
 
     python benchmarks/classify.py rate        # Fashion-MNIST 60k/10k: 784-1000-10, 784-500-500-10
     python benchmarks/classify.py digits      # scikit-learn 8x8 digits, 64-200-10
-    python benchmarks/classify.py spiking     # LIF, 10k/2k Fashion-MNIST subset, vs rate mode
+    python benchmarks/classify.py spiking     # LIF, all of Fashion-MNIST, vs LIFRate twins
+    python benchmarks/classify.py presentation  # spiking accuracy/speed vs presentation time
     python benchmarks/classify.py throughput  # samples/s of Nengo against the NumPy reference
 
 Rate mode: rate neurons and no synapses, so a `FeedForward` network learns
@@ -12,12 +13,25 @@ at 0 (learning frozen). Inputs are standardized per pixel with the training
 set's statistics. The learning gate decays by a factor per epoch (a learning
 rate schedule applied to every rule at once).
 
-Spiking mode: LIF neurons, each image shown for ``--presentation`` seconds
-with ``--synapse`` on every connection; learning is off for the first
-``--learn-after`` of each presentation and the gate is divided by the number
-of learning steps, so each image makes the same total update as one
-rate-mode step. The test output is the filtered output averaged over the
-second half of each presentation.
+Spiking mode: LIF neurons in every hidden layer, on all of Fashion-MNIST
+(``--spiking-train/test``), each image shown for ``--presentation`` seconds with
+``--synapse`` on every connection leaving a hidden layer (the readout, the
+next layer, PES's activities); the input (a Node) and the error reach their
+targets unfiltered, so nothing but the spikes is filtered. Learning is off for
+the first ``--learn-after`` of each presentation and the gate is divided by the
+number of learning steps, so each image makes the same total update as one
+rate-mode step. The test output is the readout (filtered by its synapse only,
+probed without one) averaged over the same settled part of each presentation.
+Each network is compared with its twin: the same network with `LIFRate`
+neurons, the same data, epochs, presentation, synapses and schedule. The
+table reports training images/s, the mean hidden firing rate and the hidden
+spikes per classified test image (in the last test). ``--input-spikes``
+presents the pixels as spike trains (`nengo_fa.networks.SpikeTrains`).
+``--checkpoint DIR`` saves what each network has learned after every epoch;
+``--resume`` continues an interrupted run from there.
+
+Presentation mode: accuracy and speed of 784-500-10 FA on a subset against
+``--presentations`` and ``--synapses``, spiking and LIFRate.
 
 Results are printed as tables and saved as JSON (``--out``) for
 ``benchmarks/figures.py``, which draws the pictures in ``docs/``.
@@ -36,7 +50,7 @@ import numpy as np
 import nengo_fa
 from nengo_fa.datasets import load_standardized
 from nengo_fa.metrics import confusion_matrix, running_accuracy
-from nengo_fa.networks import DataFeed, FeedForward
+from nengo_fa.networks import DataFeed, FeedForward, SpikeTrains, restore_learned, save_learned
 
 #: (network, rule) -> (hidden layers, rule, encoder learning rate, epochs, gate decay per epoch).
 #: Rates and schedules were chosen with the exact NumPy reference (tests/reference.py)
@@ -56,15 +70,26 @@ DIGITS_NETWORKS = {
     ("64-200-10", "FA"): ([200], "fa", 100.0, 10, 0.8),
     ("64-200-10", "BP"): ([200], "bp", 300.0, 10, 0.8),
 }
-#: With one hidden layer DFA is FA (the output error through one random matrix),
-#: so DFA is run on the deeper network, next to layer-wise FA.
+#: The spiking benchmark: all of Fashion-MNIST, LIF hidden layers, each beside its LIFRate
+#: twin. With one hidden layer DFA is FA (the output error through one random matrix), so
+#: DFA is run on the deeper network, next to layer-wise FA. Three epochs, the gate halved
+#: after each (chosen in rate mode, see docs/benchmarks/classification.rst).
 SPIKING_NETWORKS = {
-    ("784-500-10", "BP"): ([500], "bp", 300.0, 1, 1.0),
-    ("784-500-10", "FA (= DFA)"): ([500], "fa", 100.0, 1, 1.0),
-    ("784-500-500-10", "FA"): ([500, 500], "fa", 30.0, 1, 1.0),
-    ("784-500-500-10", "DFA"): ([500, 500], "dfa", 30.0, 1, 1.0),
+    ("784-1000-10", "BP"): ([1000], "bp", 300.0, 3, 0.5),
+    ("784-1000-10", "FA"): ([1000], "fa", 100.0, 3, 0.5),
+    ("784-500-500-10", "FA"): ([500, 500], "fa", 30.0, 3, 0.5),
+    ("784-500-500-10", "DFA"): ([500, 500], "dfa", 30.0, 3, 0.5),
 }
-READOUT_RATE = {"rate": 0.003, "digits": 0.01, "spiking": 0.003, "throughput": 0.003}
+#: The presentation-time table: 784-500-10 FA on a 10k/2k subset, one epoch.
+PRESENTATION_NETWORK = ([500], "fa", 100.0, 1, 1.0)
+
+READOUT_RATE = {
+    "rate": 0.003,
+    "digits": 0.01,
+    "spiking": 0.003,
+    "presentation": 0.003,
+    "throughput": 0.003,
+}
 
 
 def one_hot(labels, n=10):
@@ -80,7 +105,7 @@ def selected(networks, args):
     }
 
 
-def build(config, x_train, args, neuron_type, synapse=None):
+def build(config, x_train, args, neuron_type, synapse=None, error_synapse=None):
     hidden, rule, rate = config[:3]
     rng = np.random.RandomState(args.seed)
     sample = x_train[rng.choice(len(x_train), min(args.init_samples, len(x_train)), False)]
@@ -93,14 +118,93 @@ def build(config, x_train, args, neuron_type, synapse=None):
         learning_rate=rate or 1.0,
         readout_learning_rate=args.readout_rate,
         synapse=synapse,
-        error_synapse=synapse,
+        error_synapse=error_synapse,
         init_inputs=sample,
         seed=args.seed,
     )
 
 
-def train_and_test(key, net, data, args, epochs, decay, presentation_time=None, learn_after=0.0):
-    """Train epoch by epoch in one simulator; test with learning frozen after each epoch."""
+class SpikeCounter:
+    """Node function summing a layer's spikes (for rate neurons, rate x dt) while ``on``."""
+
+    def __init__(self, dt):
+        self.dt, self.total, self.on = dt, 0.0, False
+
+    def __call__(self, t, x):
+        if self.on:
+            self.total += float(np.sum(x)) * self.dt
+
+
+def lowpass(tau):
+    return nengo.Lowpass(tau) if tau > 0 else None
+
+
+def simulator_class(args):
+    if args.simulator == "ocl":
+        import nengo_fa.ocl
+
+        return nengo_fa.ocl.Simulator
+    return nengo.Simulator
+
+
+def slug(key):
+    return "_".join(key).replace(" ", "_").replace("(", "").replace(")", "").replace("=", "")
+
+
+class Checkpoint:
+    """What a run has learned and measured after each epoch, to resume an interrupted run.
+
+    ``DIR/<network>_<rule>.npz`` holds the learned parameters
+    (`nengo_fa.networks.save_learned`), ``.json`` the results so far and the
+    data feed's shuffling state, ``_correct.npy`` the running-accuracy record.
+    """
+
+    def __init__(self, directory, key):
+        self.stem = pathlib.Path(directory) / slug(key) if directory else None
+
+    def save(self, sim, feed, result, correct):
+        if self.stem is None:
+            return
+        self.stem.parent.mkdir(parents=True, exist_ok=True)
+        save_learned(sim, self.stem.with_suffix(".npz"))
+        name, keys, position, has_gauss, cached = feed.rng.get_state()
+        state = [name, keys.tolist(), int(position), int(has_gauss), float(cached)]
+        np.save(f"{self.stem}_correct.npy", np.concatenate(correct))
+        self.stem.with_suffix(".json").write_text(json.dumps({"result": result, "rng": state}))
+
+    def restore(self, sim, feed, result, correct):
+        """Continue from the saved state, if any: returns the number of epochs done."""
+        if self.stem is None or not self.stem.with_suffix(".json").exists():
+            return 0
+        saved = json.loads(self.stem.with_suffix(".json").read_text())
+        restore_learned(sim, self.stem.with_suffix(".npz"))
+        name, keys, position, has_gauss, cached = saved["rng"]
+        feed.rng.set_state((name, np.array(keys, dtype=np.uint32), position, has_gauss, cached))
+        result.update(saved["result"])
+        done = len(result["epochs"])
+        correct.extend(np.split(np.load(f"{self.stem}_correct.npy"), done))
+        print(f"  {' '.join(result['network:rule'])}: resumed after epoch {done}", flush=True)
+        return done
+
+
+def train_and_test(
+    key,
+    net,
+    data,
+    args,
+    epochs,
+    decay,
+    presentation_time=None,
+    learn_after=0.0,
+    input_process=None,
+):
+    """Train epoch by epoch in one simulator; test with learning frozen after each epoch.
+
+    Each epoch's learning gate is ``decay ** epoch`` divided by the learning
+    steps of a presentation, so each sample makes the same total update
+    whatever the presentation. In the last test, the hidden layers' spikes
+    are counted.
+    """
     x_train, y_train, x_test, y_test = data
     presentation_time = presentation_time or args.dt
     feed = DataFeed(
@@ -111,38 +215,77 @@ def train_and_test(key, net, data, args, epochs, decay, presentation_time=None, 
         presentation_time=presentation_time,
         learn_after=learn_after,
         seed=args.seed,
-    ).connect(net)
-    steps = int(round(presentation_time / args.dt))
-    learning_steps = max(1, steps - int(round(learn_after * steps)))
-    spiking = steps > 1
-    with net:
-        output = nengo.Probe(net.output, synapse=0.01 if spiking else None)
-    result = {"network": key[0], "rule": key[1], "epochs": []}
+    ).connect(net, input_process=input_process, input_synapse=lowpass(args.synapse))
+    steps = feed.steps(args.dt)
+    learning_steps = feed.learning_steps(args.dt)
+    counters = [SpikeCounter(args.dt) for _ in net.layers]
+    with net:  # no probe synapse: the readout is filtered already
+        output = nengo.Probe(net.output, synapse=None)
+        for layer, counter in zip(net.layers, counters, strict=True):
+            node = nengo.Node(counter, size_in=layer.n_neurons, label="spike counter")
+            nengo.Connection(layer.neurons, node, synapse=None)
+    result = {"network": key[0], "rule": key[1], "network:rule": list(key), "epochs": []}
+    result["train_images_per_s"] = []
     correct = []
-    start = time.perf_counter()
-    with nengo.Simulator(net, dt=args.dt, progress_bar=False) as sim:
-        for epoch in range(epochs):
-            first = len(sim.data[output])
+    checkpoint = Checkpoint(args.checkpoint, key)
+    with simulator_class(args)(net, dt=args.dt, progress_bar=False) as sim:
+        done = checkpoint.restore(sim, feed, result, correct) if args.resume else 0
+        elapsed = (0.0, time.perf_counter())  # simulated and wall-clock time so far
+        for epoch in range(done, epochs):
+            epoch_start = time.perf_counter()
             feed.train(sim, 1, learning_rate=decay**epoch / learning_steps)
+            result["train_images_per_s"].append(len(x_train) / (time.perf_counter() - epoch_start))
             shown = y_train[feed.order]
-            trained = np.asarray(sim.data[output][first:]).reshape(len(shown), steps, 10)
+            trained = np.asarray(sim.data[output]).reshape(len(shown), steps, 10)
             correct.append(np.argmax(trained[:, -1], axis=1) == shown)
-            predicted = feed.test(sim, output, average=0.5 if spiking else 1.0)
+            sim.clear_probes()  # memory stays flat over long runs
+            last = epoch == epochs - 1
+            for counter in counters:
+                counter.on, counter.total = last, 0.0
+            predicted = feed.test(sim, output)  # averaged over the settled (learning) steps
+            sim.clear_probes()
             result["epochs"].append(float(np.mean(predicted == y_test)))
             print(
-                f"  {' '.join(key)}: epoch {epoch + 1} test {result['epochs'][-1]:.4f}", flush=True
+                f"  {' '.join(key)}: epoch {epoch + 1} test {result['epochs'][-1]:.4f} "
+                f"({result['train_images_per_s'][-1]:.1f} images/s training)",
+                flush=True,
             )
-        curve = running_accuracy(np.concatenate(correct), args.window)
-        result["curve"] = curve[args.curve_every - 1 :: args.curve_every].tolist()
-        result["confusion"] = confusion_matrix(y_test, predicted, 10).tolist()
-        result["simulated_s"] = float(sim.time)
+            result["confusion"] = confusion_matrix(y_test, predicted, 10).tolist()
+            if last:  # the hidden spikes of the final test
+                spikes = sum(counter.total for counter in counters)
+                n_hidden = sum(layer.n_neurons for layer in net.layers)
+                result["spikes_per_image"] = spikes / len(x_test)
+                result["mean_rate_hz"] = spikes / (n_hidden * len(x_test) * presentation_time)
+            result["simulated_s"] = result.get("simulated_s", 0.0) + float(sim.time) - elapsed[0]
+            result["wall_s"] = result.get("wall_s", 0.0) + time.perf_counter() - elapsed[1]
+            elapsed = (float(sim.time), time.perf_counter())
+            checkpoint.save(sim, feed, result, correct)
+    curve = running_accuracy(np.concatenate(correct), args.window)
     result.update(
-        wall_s=time.perf_counter() - start,
+        curve=curve[args.curve_every - 1 :: args.curve_every].tolist(),
         test_accuracy=result["epochs"][-1],
         curve_every=args.curve_every,
         samples_per_epoch=len(x_train),
     )
     return result
+
+
+def print_spiking_table(results, title):
+    print_table(results, title)
+    print(
+        "\n| network | rule | final | twin - spiking (points) | training images/s "
+        "| mean hidden rate Hz | hidden spikes per test image |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for twin, spiking in zip(results[::2], results[1::2], strict=True):
+        for r in (twin, spiking):
+            gap = 100 * (twin["test_accuracy"] - r["test_accuracy"])
+            print(
+                f"| {r['network']} | {r['rule']} | {100 * r['test_accuracy']:.2f}% "
+                f"| {gap:+.2f} | {np.median(r['train_images_per_s']):.1f} "
+                f"| {r['mean_rate_hz']:.1f} | {r['spikes_per_image']:.0f} |",
+                flush=True,
+            )
 
 
 def print_table(results, title):
@@ -171,30 +314,79 @@ def run_rate(args, networks, data):
     return results
 
 
-def run_spiking(args):
-    """LIF networks on a Fashion-MNIST subset, against rate mode on the same subset."""
-    data = fashion(args, n_train=args.spiking_train, n_test=args.spiking_test)
+def spiking_pair(key, config, data, args, presentation, synapse, epochs=None):
+    """One network with LIF neurons and its twin with LIFRate neurons, same everything else."""
+    network, rule = key
+    epochs = epochs or args.epochs or config[3]
+    timing = dict(presentation_time=presentation, learn_after=args.learn_after)
     results = []
-    for (network, rule), config in selected(SPIKING_NETWORKS, args).items():
-        epochs = args.epochs or config[3]
-        rate_net = build(config, data[0], args, nengo.LIFRate())
-        results.append(
-            train_and_test((network, f"{rule} rate"), rate_net, data, args, epochs, config[4])
-        )
-        spiking_net = build(config, data[0], args, nengo.LIF(), synapse=args.synapse)
+    for neuron_type, label in ((nengo.LIFRate(), "LIFRate"), (nengo.LIF(), "spiking")):
+        net = build(config, data[0], args, neuron_type, synapse=lowpass(synapse))
+        process = None
+        if args.input_spikes != "none" and label == "spiking":
+            process = SpikeTrains(
+                data[0].shape[1], args.input_rate, args.input_scale, kind=args.input_spikes
+            )
+            label = f"spiking, {args.input_spikes} input"
         results.append(
             train_and_test(
-                (network, f"{rule} spiking"),
-                spiking_net,
+                (network, f"{rule} {label}"),
+                net,
                 data,
                 args,
                 epochs,
                 config[4],
-                presentation_time=args.presentation,
-                learn_after=args.learn_after,
+                input_process=process,
+                **timing,
             )
         )
     return results
+
+
+def run_spiking(args):
+    """LIF networks on all of Fashion-MNIST (or ``--spiking-train/test``), each beside its twin."""
+    data = fashion(args, n_train=args.spiking_train, n_test=args.spiking_test)
+    results = []
+    for key, config in selected(SPIKING_NETWORKS, args).items():
+        results += spiking_pair(key, config, data, args, args.presentation, args.synapse)
+    return results
+
+
+def run_presentation(args):
+    """Accuracy and speed against presentation time and synapse (784-500-10 FA, a subset)."""
+    data = fashion(args, n_train=args.subset_train, n_test=args.subset_test)
+    rows = []
+    for presentation in (float(p) for p in args.presentations.split(",")):
+        for synapse in (float(v) for v in args.synapses.split(",")):
+            pair = spiking_pair(
+                ("784-500-10", "FA"),
+                PRESENTATION_NETWORK,
+                data,
+                args,
+                presentation,
+                synapse,
+                epochs=1,
+            )
+            for r in pair:
+                r.update(presentation=presentation, synapse=synapse)
+            rows += pair
+    print(
+        f"\n784-500-10 FA, {args.subset_train} train / {args.subset_test} test images, one "
+        f"epoch, learning off for the first {args.learn_after:g} of each image"
+    )
+    print(
+        "| ms per image | synapse ms | neurons | test accuracy | training images/s "
+        "| mean hidden rate Hz | hidden spikes per image |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['presentation'] * 1e3:g} | {r['synapse'] * 1e3:g} | {r['rule'].split()[-1]} "
+            f"| {100 * r['test_accuracy']:.2f}% | {r['train_images_per_s'][-1]:.1f} "
+            f"| {r['mean_rate_hz']:.1f} | {r['spikes_per_image']:.0f} |",
+            flush=True,
+        )
+    return rows
 
 
 def run_throughput(args):
@@ -244,7 +436,9 @@ def run_throughput(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["rate", "digits", "spiking", "throughput"])
+    parser.add_argument(
+        "what", choices=["rate", "digits", "spiking", "presentation", "throughput"]
+    )
     parser.add_argument("--epochs", type=int, default=None, help="override every network's")
     parser.add_argument("--readout-rate", type=float, default=None, help="PES learning rate")
     parser.add_argument("--init-samples", type=int, default=1000)
@@ -254,11 +448,30 @@ def main():
     parser.add_argument("--data", default=None, help="Fashion-MNIST directory")
     parser.add_argument("--window", type=int, default=1000, help="running-accuracy window")
     parser.add_argument("--curve-every", type=int, default=500)
-    parser.add_argument("--spiking-train", type=int, default=10000)
-    parser.add_argument("--spiking-test", type=int, default=2000)
-    parser.add_argument("--presentation", type=float, default=0.05, help="seconds per image")
+    parser.add_argument("--spiking-train", type=int, default=60000)
+    parser.add_argument("--spiking-test", type=int, default=10000)
+    parser.add_argument("--subset-train", type=int, default=10000, help="presentation table")
+    parser.add_argument("--subset-test", type=int, default=2000, help="presentation table")
+    parser.add_argument("--presentations", default="0.01,0.02,0.03,0.05", help="seconds")
+    parser.add_argument("--synapses", default="0.002,0.005", help="seconds")
+    parser.add_argument(
+        "--input-spikes",
+        choices=["none", "poisson", "regular"],
+        default="none",
+        help="present the pixels to the spiking networks as spike trains (SpikeTrains)",
+    )
+    parser.add_argument("--input-rate", type=float, default=500.0, help="Hz at --input-scale")
+    parser.add_argument(
+        "--input-scale", type=float, default=3.0, help="|standardized pixel| firing at the rate"
+    )
+    parser.add_argument("--simulator", choices=["nengo", "ocl"], default="nengo")
+    parser.add_argument("--checkpoint", default=None, help="save learning after each epoch here")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue from the --checkpoint directory"
+    )
+    parser.add_argument("--presentation", type=float, default=0.01, help="seconds per image")
     parser.add_argument("--learn-after", type=float, default=0.4)
-    parser.add_argument("--synapse", type=float, default=0.005)
+    parser.add_argument("--synapse", type=float, default=0.002, help="seconds (0: none)")
     parser.add_argument("--throughput-samples", type=int, default=5000)
     parser.add_argument("--out", default=None, help="save results as JSON here")
     args = parser.parse_args()
@@ -274,11 +487,14 @@ def main():
         data = load_standardized("digits")
         results = run_rate(args, DIGITS_NETWORKS, data)
         print_table(results, f"8x8 digits, rate mode, {len(data[0])} train / {len(data[2])} test")
+    elif args.what == "presentation":
+        results = run_presentation(args)
     elif args.what == "spiking":
         results = run_spiking(args)
-        print_table(
+        print_spiking_table(
             results,
-            f"Spiking (LIF, {args.presentation * 1e3:g} ms per image) against rate (LIFRate), "
+            f"Spiking (LIF, {args.presentation * 1e3:g} ms per image, {args.synapse * 1e3:g} ms "
+            f"synapses) against its LIFRate twin, "
             f"{args.spiking_train} train / {args.spiking_test} test images",
         )
     else:

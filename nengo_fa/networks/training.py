@@ -62,12 +62,22 @@ class DataFeed:
         self.order = np.arange(len(train_inputs))
         self.learning_rate = 1.0
 
-    def connect(self, net):
-        """Add the nodes feeding ``net`` (a `FeedForward` or anything with the same nodes)."""
+    def connect(self, net, input_process=None, input_synapse=None):
+        """Add the nodes feeding ``net`` (a `FeedForward` or anything with the same nodes).
+
+        ``input_process`` (e.g. `.SpikeTrains`, to present the inputs as
+        spikes) transforms the inputs on their way to ``net.input``, through
+        ``input_synapse``.
+        """
         with net:
             self.input_node = nengo.Node(self._input, label="data input")
             self.target_node = nengo.Node(self._target, label="data target")
-            nengo.Connection(self.input_node, net.input, synapse=None)
+            source, synapse = self.input_node, None
+            if input_process is not None:
+                source = nengo.Node(input_process, label="input spikes")
+                nengo.Connection(self.input_node, source, synapse=None)
+                synapse = input_synapse
+            nengo.Connection(source, net.input, synapse=synapse)
             nengo.Connection(self.target_node, net.target, synapse=None)
             net.learning.output = self._learning
         return self
