@@ -77,9 +77,10 @@ def _learned_signals(model, network):
     """``{key: signal}`` of everything learning changes in ``network``, with stable keys.
 
     Keys name objects by their position in ``network.all_ensembles`` and
-    ``network.all_connections`` (the same in every build of the same network
-    code): every ensemble's scaled encoders and biases, the weights of
-    connections that learn, and each learning rule's state (a pending
+    among the connections that learn (the same in every build of the same
+    network code, whatever nodes, probes or other connections are added):
+    every ensemble's scaled encoders and biases, the weights of connections
+    that learn, and each learning rule's state (a pending
     ``delta``, a learned ``feedback`` matrix, a perturbation ``baseline``, a
     feedback alignment ``sign_trace``).
     """
@@ -88,9 +89,10 @@ def _learned_signals(model, network):
         if ens in model.sig and "encoders" in model.sig[ens]:
             signals[f"ensemble{i}.encoders"] = model.sig[ens]["encoders"]
             signals[f"ensemble{i}.bias"] = model.sig[ens.neurons]["bias"]
-    for i, conn in enumerate(network.all_connections):
+    learning = [conn for conn in network.all_connections if conn.learning_rule is not None]
+    for i, conn in enumerate(learning):
         rules = as_list(conn.learning_rule)
-        if rules and model.sig[conn].get("weights") is not None:
+        if model.sig[conn].get("weights") is not None:
             signals[f"connection{i}.weights"] = model.sig[conn]["weights"]
         for k, rule in enumerate(rules):
             for name in ("delta", "feedback", "baseline", "sign_trace"):
