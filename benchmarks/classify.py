@@ -434,7 +434,8 @@ def run_throughput(args):
     return results + [{"peak_mib": peak}]
 
 
-def main():
+def main_parser():
+    """The command-line options (also used by benchmarks/figures.py to rebuild networks)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "what", choices=["rate", "digits", "spiking", "presentation", "throughput"]
@@ -474,7 +475,11 @@ def main():
     parser.add_argument("--synapse", type=float, default=0.002, help="seconds (0: none)")
     parser.add_argument("--throughput-samples", type=int, default=5000)
     parser.add_argument("--out", default=None, help="save results as JSON here")
-    args = parser.parse_args()
+    return parser
+
+
+def main():
+    args = main_parser().parse_args()
     args.readout_rate = args.readout_rate or READOUT_RATE[args.what]
     print(f"nengo {nengo.__version__}, numpy {np.__version__}, nengo_fa {nengo_fa.__version__}")
 

@@ -1,16 +1,22 @@
-"""Draw the classification figures in docs/ from the JSON saved by benchmarks/classify.py.
+"""Draw the classification figures in docs/ from what benchmarks/classify.py saved.
 
     python benchmarks/figures.py docs/results/classify_rate_*.json --out docs/figures
+    python benchmarks/figures.py --raster CHECKPOINT_DIR --network 784-1000-10 --rule FA
 
 For each results file: running training accuracy over samples for every
-network (one panel per architecture), and the confusion matrix of each
-network's final test predictions (learning frozen).
+network (one panel per architecture; spiking networks beside their LIFRate
+twins), and the confusion matrix of each network's final test predictions
+(learning frozen). With ``--raster``: the spikes of hidden neurons while the
+spiking network classifies a few test images, before learning and with what
+it learned (`nengo_fa.networks.restore_learned` from the ``--checkpoint``
+directory of ``classify.py spiking``).
 """
 
 import argparse
 import json
 import pathlib
 import re
+import sys
 
 import matplotlib
 
@@ -57,13 +63,76 @@ def draw(results, out, stem, classes):
     return written
 
 
+def raster(checkpoint, network, rule, out, images=6, neurons=60):
+    """Hidden spikes on ``images`` test images, before learning and after (from ``checkpoint``)."""
+    import nengo
+
+    sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    import classify
+
+    from nengo_fa.networks import DataFeed, restore_learned
+
+    args = classify.main_parser().parse_args(["spiking"])
+    args.readout_rate = classify.READOUT_RATE["spiking"]
+    config = classify.SPIKING_NETWORKS[(network, rule)]
+    x_train, y_train, x_test, y_test = classify.fashion(args)
+    fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    for ax, learned in zip(axes, (False, True), strict=True):
+        net = classify.build(
+            config, x_train, args, nengo.LIF(), synapse=classify.lowpass(args.synapse)
+        )
+        feed = DataFeed(
+            x_train[:1],
+            classify.one_hot(y_train[:1]),
+            x_test[:images],
+            classify.one_hot(y_test[:images]),
+            presentation_time=args.presentation,
+            learn_after=args.learn_after,
+        ).connect(net)
+        with net:
+            spikes = nengo.Probe(net.layers[0].neurons[:neurons])
+            output = nengo.Probe(net.output, synapse=None)
+        with nengo.Simulator(net, progress_bar=False) as sim:
+            if learned:
+                path = (
+                    pathlib.Path(checkpoint) / f"{classify.slug((network, rule + ' spiking'))}.npz"
+                )
+                restore_learned(sim, path)
+            guesses = feed.test(sim, output)
+            times = sim.trange()
+            plots.raster(
+                times, sim.data[spikes], ax=ax, boundaries=np.arange(1, images) * args.presentation
+            )
+        names = [FASHION_MNIST_CLASSES[g] for g in guesses]
+        state = "after learning" if learned else "before learning"
+        ax.set_title(
+            f"{network} {rule}, first hidden layer, {state}: guesses {', '.join(names)}",
+            fontsize="medium",
+        )
+        if not learned:
+            ax.set_xlabel("")
+    truth = ", ".join(FASHION_MNIST_CLASSES[y] for y in y_test[:images])
+    fig.suptitle(f"Test images: {truth}", fontsize="medium")
+    fig.tight_layout()
+    path = out / f"classify_spiking_raster_{slug(network + ' ' + rule)}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", nargs="+", help="JSON files written by classify.py --out")
+    parser.add_argument("results", nargs="*", help="JSON files written by classify.py --out")
     parser.add_argument("--out", default="docs/figures")
+    parser.add_argument("--raster", default=None, help="a classify.py spiking --checkpoint dir")
+    parser.add_argument("--network", default="784-1000-10")
+    parser.add_argument("--rule", default="FA")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.raster:
+        for path in raster(args.raster, args.network, args.rule, out):
+            print(f"wrote {path}")
     for name in args.results:
         saved = json.loads(pathlib.Path(name).read_text())
         classes = MNIST_CLASSES if saved["args"]["what"] == "digits" else FASHION_MNIST_CLASSES

@@ -16,6 +16,7 @@ __all__ = [
     "confusion",
     "cosine_per_epoch",
     "learning_curves",
+    "raster",
     "receptive_fields",
     "snr_bars",
     "tsne",
@@ -51,6 +52,36 @@ def learning_curves(curves, ax=None, xlabel="samples", ylabel="running accuracy"
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend()
+    return fig
+
+
+def raster(times, spikes, ax=None, boundaries=(), xlabel="time (s)"):
+    """Spike raster: a tick per spike, one row per neuron.
+
+    Parameters
+    ----------
+    times : array_like, shape (n_steps,)
+    spikes : array_like, shape (n_steps, n_neurons)
+        Nonzero where a neuron spiked (e.g. probed ``ens.neurons`` output).
+    ax : matplotlib.axes.Axes, optional
+    boundaries : sequence of float
+        Times to mark with vertical lines (e.g. where a new input starts).
+    xlabel : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = _figure_and_axes(ax)
+    times, spikes = np.asarray(times), np.asarray(spikes)
+    events = [times[spikes[:, i] != 0] for i in range(spikes.shape[1])]
+    ax.eventplot(events, colors="k", linelengths=0.8, linewidths=0.6)
+    for boundary in boundaries:
+        ax.axvline(boundary, color="tab:red", lw=0.6, alpha=0.6)
+    ax.set_xlim(times[0], times[-1])
+    ax.set_ylim(-0.5, spikes.shape[1] - 0.5)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("neuron")
     return fig
 
 
