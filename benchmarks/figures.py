@@ -103,10 +103,11 @@ def raster(checkpoint, network, rule, out, images=6, neurons=60):
             plots.raster(
                 times, sim.data[spikes], ax=ax, boundaries=np.arange(1, images) * args.presentation
             )
-        names = [FASHION_MNIST_CLASSES[g] for g in guesses]
+        right = int(np.sum(guesses == y_test[:images]))
         state = "after learning" if learned else "before learning"
         ax.set_title(
-            f"{network} {rule}, first hidden layer, {state}: guesses {', '.join(names)}",
+            f"{network} {rule}, {neurons} neurons of the first hidden layer, {state} "
+            f"({right} of {images} classified correctly)",
             fontsize="medium",
         )
         if not learned:
