@@ -66,6 +66,26 @@ def steps_per_second(name, nets, steps, rounds, warmup=50):
     return steps / np.median(seconds, axis=0), np.median(seconds / seconds[:, :1], axis=0)
 
 
+def learning_floor(pes_step_s, n_hidden=1000, n_in=784, repeats=2000):
+    """What any in-place encoder learning must add to a PES-only step, on the reference simulator.
+
+    One rank-one update of the ``n_hidden x n_in`` encoders (BLAS ``ger``,
+    `nengo_fa.rank_one`) reads and writes the matrix; returns its time, the
+    encoding mat-vec's (which reads it once) and the ratio floor
+    ``1 + ger / PES-only step``.
+    """
+    import timeit
+
+    from nengo_fa.rank_one import rank_one_updater
+
+    rng = np.random.RandomState(0)
+    matrix, u, x = rng.rand(n_hidden, n_in), rng.rand(n_hidden), rng.rand(n_in)
+    update = rank_one_updater(matrix)
+    ger = min(timeit.repeat(lambda: update(1e-12, u, x), number=repeats, repeat=5)) / repeats
+    gemv = min(timeit.repeat(lambda: matrix @ x, number=repeats, repeat=5)) / repeats
+    return ger, gemv, 1 + ger / pes_step_s
+
+
 def speed_table(simulators, steps, rounds):
     print("\n784-D input -> 1000 LIF -> 10-D output (PES), steps per second")
     print("| simulator | rule | steps/s | ms per step | ratio to PES only |")
@@ -76,6 +96,15 @@ def speed_table(simulators, steps, rounds):
         for rule, rate, ratio in zip(RULES, rates, ratios, strict=True):
             rows.append({"simulator": name, "rule": rule, "steps_per_s": rate, "ratio": ratio})
             print(f"| {name} | {rule} | {rate:.0f} | {1e3 / rate:.3f} | {ratio:.2f} |", flush=True)
+        if name == "nengo":
+            ger, gemv, floor = learning_floor(1.0 / rates[0])
+    if "nengo" in simulators:
+        print(
+            f"\nFloor on the reference simulator: one in-place rank-one update of the 1000x784 "
+            f"encoders (BLAS ger) takes {ger * 1e3:.3f} ms, the encoding mat-vec {gemv * 1e3:.3f} "
+            f"ms; any encoder learning costs at least 1 + ger / PES-only step = {floor:.2f} "
+            "times the PES-only step"
+        )
     return rows
 
 
