@@ -454,3 +454,31 @@ def test_feedback_comparison_through_a_slice_of_the_neurons(Simulator, make_rule
             teaching = forward.T
     assert sim.data[angle][-1] == pytest.approx(angle_degrees(teaching, forward.T), abs=1e-5)
     assert sim.data[ratio][-1] == pytest.approx(norm_ratio(teaching, forward.T), rel=1e-9)
+
+
+@pytest.mark.parametrize("rule", ["np", "wp"])
+def test_perturbation_rules_in_two_layers_keep_their_own_weights(rule):
+    """Nengo's optimizer must not share one rule's scalar weight with the other's."""
+
+    def local_errors(optimize):
+        inputs = lambda t: [np.sin(9 * t), np.cos(5 * t), 0.3]  # noqa: E731
+        net = nengo_fa.networks.FeedForward(
+            3,
+            [8, 6],
+            2,
+            rule=rule,
+            learning_rate=0.1,
+            init_inputs=[inputs(t) for t in np.linspace(0, 1, 50)],
+            seed=0,
+        )
+        with net:
+            nengo.Connection(nengo.Node(inputs), net.input)
+            nengo.Connection(nengo.Node([0.5, -0.2]), net.target)
+            probes = [nengo.Probe(c.learning_rule, "local_error") for c in net.hidden_connections]
+        with nengo.Simulator(net, optimize=optimize, progress_bar=False) as sim:
+            sim.run_steps(20)
+        return [sim.data[p] for p in probes]
+
+    for optimized, plain in zip(local_errors(True), local_errors(False), strict=True):
+        assert np.abs(plain).max() > 0
+        np.testing.assert_allclose(optimized, plain, rtol=1e-9, atol=1e-9 * np.abs(plain).max())
