@@ -101,6 +101,9 @@ SUPPORTED_VERSIONS = ("3.6.0",)
 #: Attribute of an operator whose reads were rebased: ``{read index: flat indices}``.
 REBASED_VIEWS = "nengo_fa_dl_views"
 
+#: Attribute of a `.SimEncoderUpdate`: whether any operator writes its decay.
+DECAYS = "nengo_fa_dl_decays"
+
 # nengo-dl's graph simplification warns for every increment by an operator it does
 # not know ("Unknown incer type"); it only skips fusing that op with its Reset.
 warnings.filterwarnings(
@@ -158,6 +161,19 @@ def rebase_views(model):
                 )
 
 
+def record_decays(model):
+    """Record on each `.SimEncoderUpdate` whether its decay can be nonzero (`DECAYS`)."""
+    written = {
+        sig.base
+        for op in model.operators
+        if not isinstance(op, operators.SimEncoderUpdate)
+        for sig in op.sets + op.incs + op.updates
+    }
+    for op in model.operators:
+        if isinstance(op, operators.SimEncoderUpdate):
+            vars(op)[DECAYS] = op.decay.base in written or bool(op.decay.initial_value)
+
+
 def learned_bases(model):
     """Base signals nengo-fa's operators learn in place: biases and feedback matrices."""
     learned = []
@@ -204,6 +220,7 @@ def _extend_mark_signals(original):
         if any(type(op) in OPERATORS for op in self.model.operators):
             check_version()
             rebase_views(self.model)
+            record_decays(self.model)
             mark_learned_signals(self.model)
 
     mark_signals.__doc__ = original.__doc__
@@ -412,7 +429,10 @@ class SimEncoderUpdateBuilder(NengoFABuilder):
     r""":math:`E \leftarrow (1 - \lambda) E + s \mathbf{u} \mathbf{x}^T`, :math:`b \mathrel{+}= v`.
 
     The decay (and, trivially, the rank-one term) applies per minibatch item
-    only where that item's encoder step is nonzero.
+    only where that item's encoder step is nonzero. Each pass over the
+    encoders costs as much as the encoding, so the decay is built only if an
+    operator sets it (a `.KolenPollack` rule's; `record_decays`), and there is
+    no ``tf.cond`` to skip steps without learning (it cost more than it saved).
     """
 
     def build_pre(self, signals, config):
@@ -423,13 +443,15 @@ class SimEncoderUpdateBuilder(NengoFABuilder):
         self.u, self.v = self.input(signals, op.encoder_step), self.input(signals, op.bias_step)
         self.x, self.decay = self.input(signals, op.x), self.input(signals, op.decay)
         self.scale = constant(op.encoder_scale, signals)
+        self.decays = vars(op).get(DECAYS, True)
 
     def build_step(self, signals):
         u, x = self.u(signals), self.x(signals)
-        keep = tf.where(any_nonzero(u), 1.0 - self.decay(signals), tf.ones_like(u[:, :1]))
-        encoders = self.encoders.gather(signals) * keep[:, :, None]
-        encoders += (self.scale * u)[:, :, None] * x[:, None, :]
-        self.encoders.write(signals, encoders)
+        encoders = self.encoders.gather(signals)
+        if self.decays:
+            keep = tf.where(any_nonzero(u), 1.0 - self.decay(signals), tf.ones_like(u[:, :1]))
+            encoders *= keep[:, :, None]
+        self.encoders.write(signals, encoders + (self.scale * u)[:, :, None] * x[:, None, :])
         self.bias.write(signals, self.v(signals), mode="inc")
 
 
