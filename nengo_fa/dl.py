@@ -67,6 +67,12 @@ version check) to mark the biases and feedback matrices the same way;
 without that, bias changes would be lost at the end of every ``run`` call
 and ``minibatch_size > 1`` would fail to build.
 
+Non-finite steps: as in `nengo.Simulator`, a learning step whose encoder
+or bias step (or, when learning, input) is not finite is skipped, per
+minibatch item, and counted in the rule's ``skipped_updates``; there is no
+`.SkippedUpdateWarning` (as on nengo-ocl, the host does not see the step), so
+probe ``skipped_updates`` to check.
+
 Minibatches: ``minibatch_size=B`` runs ``B`` independent copies of the
 network, each learning on its own, as nengo-dl does for `nengo.PES`: item
 ``k``'s encoders, biases, feedback matrices, decoders and probes are those of
@@ -304,6 +310,15 @@ def any_nonzero(x):
     return tf.reduce_any(tf.not_equal(tf.reshape(x, (x.shape[0], -1)), 0), axis=1, keepdims=True)
 
 
+def all_finite(*values):
+    """Per batch item: whether every element of every value is finite, shape ``(B, 1)``."""
+    finite = [
+        tf.reduce_all(tf.math.is_finite(tf.reshape(x, (x.shape[0], -1))), axis=1, keepdims=True)
+        for x in values
+    ]
+    return tf.reduce_all(tf.concat(finite, axis=1), axis=1, keepdims=True)
+
+
 def constant(value, signals):
     return tf.constant(value, dtype=signals.dtype)
 
@@ -428,31 +443,40 @@ class SimRateSlopeBuilder(OpBuilder):
 class SimEncoderUpdateBuilder(NengoFABuilder):
     r""":math:`E \leftarrow (1 - \lambda) E + s \mathbf{u} \mathbf{x}^T`, :math:`b \mathrel{+}= v`.
 
-    The decay (and, trivially, the rank-one term) applies per minibatch item
-    only where that item's encoder step is nonzero. Each pass over the
-    encoders costs as much as the encoding, so the decay is built only if an
-    operator sets it (a `.KolenPollack` rule's; `record_decays`), and there is
-    no ``tf.cond`` to skip steps without learning (it cost more than it saved).
+    Per minibatch item: the decay (and, trivially, the rank-one term) applies
+    only where that item's encoder step is nonzero, and a step whose ``u``,
+    ``v`` or (when learning) ``x`` is not finite leaves that item's encoders
+    and biases alone and counts in ``skipped`` (without the NumPy operator's
+    warning, as on nengo-ocl). Each pass over the encoders costs as much as
+    the encoding, so the decay is built only if an operator sets it (a
+    `.KolenPollack` rule's; `record_decays`), and the rank-one term is masked
+    rather than skipped with a ``tf.cond`` (which cost more than it saved).
     """
 
     def build_pre(self, signals, config):
         super().build_pre(signals, config)
         op = self.op
         self.encoders = Output(signals, op.encoders)
-        self.bias = Output(signals, op.bias)
+        self.bias, self.skipped = Output(signals, op.bias), Output(signals, op.skipped)
         self.u, self.v = self.input(signals, op.encoder_step), self.input(signals, op.bias_step)
         self.x, self.decay = self.input(signals, op.x), self.input(signals, op.decay)
         self.scale = constant(op.encoder_scale, signals)
         self.decays = vars(op).get(DECAYS, True)
 
     def build_step(self, signals):
-        u, x = self.u(signals), self.x(signals)
+        u, v, x = self.u(signals), self.v(signals), self.x(signals)
+        learning = any_nonzero(u)
+        finite = all_finite(u, v, tf.where(learning, x, tf.zeros_like(x)))
+        apply = tf.logical_and(learning, finite)
+        u, x = tf.where(apply, u, tf.zeros_like(u)), tf.where(apply, x, tf.zeros_like(x))
         encoders = self.encoders.gather(signals)
         if self.decays:
-            keep = tf.where(any_nonzero(u), 1.0 - self.decay(signals), tf.ones_like(u[:, :1]))
+            keep = tf.where(apply, 1.0 - self.decay(signals), tf.ones_like(u[:, :1]))
             encoders *= keep[:, :, None]
         self.encoders.write(signals, encoders + (self.scale * u)[:, :, None] * x[:, None, :])
-        self.bias.write(signals, self.v(signals), mode="inc")
+        self.bias.write(signals, tf.where(finite, v, tf.zeros_like(v)), mode="inc")
+        skipped = tf.cast(tf.logical_not(finite), signals.dtype)
+        self.skipped.write(signals, skipped, mode="inc")
 
 
 @Builder.register(operators.TransposedDotInc)
@@ -511,7 +535,8 @@ class SimForwardMatrixBuilder(NengoFABuilder):
 class SimFeedbackUpdateBuilder(NengoFABuilder):
     r""":math:`B \leftarrow d B`, :math:`B_{rows} \mathrel{+}= s \mathbf{u} \mathbf{v}^T`.
 
-    Per minibatch item, only where that item's ``v`` is nonzero.
+    Per minibatch item, only where that item's ``v`` is nonzero and ``u``
+    and ``v`` are finite.
     """
 
     def build_pre(self, signals, config):
@@ -528,7 +553,7 @@ class SimFeedbackUpdateBuilder(NengoFABuilder):
 
     def build_step(self, signals):
         u, v = self.u(signals), self.v(signals)
-        on = any_nonzero(v)[:, :, None]
+        on = tf.logical_and(any_nonzero(v), all_finite(u, v))[:, :, None]
         B = self.B.gather(signals)
         outer = (self.scale * u)[:, :, None] * v[:, None, :]
         outer = tf.where(on, outer, tf.zeros_like(outer))
@@ -601,7 +626,11 @@ class SimGaussianNoiseBuilder(NengoFABuilder):
 
 @Builder.register(operators.SimPerturbationLoss)
 class SimPerturbationLossBuilder(NengoFABuilder):
-    r""":math:`w = c (L - \bar L)` and the baseline, per minibatch item."""
+    r""":math:`w = c (L - \bar L)` and the baseline, per minibatch item.
+
+    As in the NumPy operator, a non-finite loss (or weight) gives no estimate
+    and leaves the baseline alone.
+    """
 
     def build_pre(self, signals, config):
         super().build_pre(signals, config)
@@ -616,14 +645,18 @@ class SimPerturbationLossBuilder(NengoFABuilder):
         error = self.error(signals)
         baseline, active = self.baseline.gather(signals), self.active.gather(signals)
         loss = 0.5 * tf.reduce_sum(error * error, axis=1, keepdims=True)
+        zero, one = tf.zeros_like(loss), tf.ones_like(loss)
         off = tf.logical_not(any_nonzero(error))
-        restart = tf.logical_and(tf.logical_not(off), tf.equal(active, 0))
-        go = tf.logical_not(tf.logical_or(off, restart))
-        zero = tf.zeros_like(loss)
-        self.weight.write(signals, tf.where(go, self.scale * (loss - baseline), zero))
+        valid = tf.logical_and(tf.logical_not(off), tf.math.is_finite(loss))
+        restart = tf.logical_and(valid, tf.equal(active, 0))
+        weight = self.scale * (loss - baseline)
+        go = tf.logical_and(
+            tf.logical_and(valid, tf.logical_not(restart)), tf.math.is_finite(weight)
+        )
+        self.weight.write(signals, tf.where(go, weight, zero))
         moved = tf.where(go, baseline + self.rate * (loss - baseline), baseline)
         self.baseline.write(signals, tf.where(restart, loss, moved))
-        self.active.write(signals, tf.where(off, zero, tf.ones_like(loss)))
+        self.active.write(signals, tf.where(off, zero, tf.where(restart, one, active)))
 
 
 @Builder.register(operators.SimScaledNoise)
