@@ -27,6 +27,13 @@ nengo.rc["decoder_cache"]["enabled"] = "False"
 
 EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
 
+#: Why rule tests that read ``sim.signals`` (directly, or through `learned_encoders`,
+#: `learned_weights` or `save_learned`) skip nengo-dl (``skip_simulator("dl", ...)``).
+NO_SIGNALS = (
+    "reads or writes live signals through sim.signals, which nengo_dl.Simulator does not have "
+    "(its signals live in TensorFlow); test_dl.py checks the same behaviour on nengo-dl"
+)
+
 
 def load_example(name):
     """Import ``examples/<name>.py`` as Nengo GUI does: a module defining ``model``."""

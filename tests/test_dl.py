@@ -17,6 +17,7 @@ import pytest
 from conftest import product_learner, selected_simulators
 
 import nengo_fa
+from nengo_fa.builder.operators import SkippedUpdateWarning
 from nengo_fa.networks import FeedForward
 
 nengo_dl = pytest.importorskip("nengo_dl")
@@ -431,6 +432,31 @@ def test_columns_of_the_next_encoders(dl):
     for actual, expected in zip(*results[::-1], strict=True):
         assert np.abs(expected).max() > 0
         assert relative_difference(actual, expected) < 1e-10
+
+
+def test_non_finite_steps_are_skipped_and_counted(dl):
+    """An error that overflows float32 for 10 steps: skipped, counted, then learning resumes."""
+    net = ProductNet("bp", 20, nengo.RectifiedLinear())()
+    with net:
+        burst = nengo.Node(lambda t: 1e30 if 0.2 < t <= 0.21 else 0.0)
+        nengo.Connection(burst, net.layer1.learning_rule, transform=1e10, synapse=None)
+        skipped = nengo.Probe(net.layer1.learning_rule, "skipped_updates")
+        bias = nengo.Probe(net.layer1.learning_rule, "bias")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with dl(net) as sim:
+            sim.run_steps(400)
+            learned = parameters(sim, net)
+    t = sim.trange()
+    assert sim.data[skipped][-1] == 10
+    assert np.all(sim.data[skipped][t <= 0.2] == 0)
+    for value in learned.values():
+        assert np.all(np.isfinite(value))
+    assert np.all(np.isfinite(sim.data[bias]))
+    before, after = sim.data[bias][t <= 0.2][-1], sim.data[bias][t <= 0.21][-1]
+    np.testing.assert_array_equal(after, before)  # frozen through the burst
+    assert not np.allclose(sim.data[bias][-1], after)  # and learning again afterwards
+    assert not [w for w in caught if issubclass(w.category, SkippedUpdateWarning)]
 
 
 def test_user_derivatives_run_on_the_host(dl):

@@ -3,7 +3,7 @@
 import nengo
 import numpy as np
 import pytest
-from conftest import build
+from conftest import NO_SIGNALS, build
 from nengo.exceptions import BuildError
 
 import nengo_fa
@@ -12,12 +12,6 @@ from nengo_fa.metrics import angle_degrees, cosine_similarity, norm_ratio
 from nengo_fa.networks import learned_weights
 
 STIM = [0.5, -0.3]
-
-#: Why tests that read ``sim.signals`` (directly or through `learned_weights`) skip nengo-dl.
-NO_SIGNALS = (
-    "reads live signals through sim.signals, which nengo_dl.Simulator does not have (learned "
-    "and set-only signals live in TensorFlow); test_dl.py checks the same behaviour on nengo-dl"
-)
 
 
 def two_layer(make_rule, seed=0, stim=None, n=12, neuron_type=None, pes_rate=1e-4, probes=()):
