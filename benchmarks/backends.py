@@ -7,9 +7,12 @@
 ``--simulators`` picks from ``nengo`` (the reference `nengo.Simulator`),
 ``ocl`` (`nengo_fa.ocl.Simulator`; the device from ``PYOPENCL_CTX``, 0 by
 default) and ``dl`` (`nengo_dl.Simulator`, in the pinned nengo-dl
-environment). Each simulator's warm-up (building, compiling kernels, the
-first steps) is excluded; rules are timed in alternation over several rounds
-and the medians reported, so slow drifts of the machine hit them alike.
+environment of ``constraints/nengo-dl.txt``; one minibatch item, and
+``--dl-unroll`` steps built into each iteration of its TensorFlow loop).
+Each simulator's warm-up (building, compiling kernels or tracing the
+TensorFlow graph, the first steps) is excluded; rules are timed in
+alternation over several rounds and the medians reported, so slow drifts of
+the machine hit them alike.
 """
 
 import argparse
@@ -30,6 +33,9 @@ import nengo_fa  # noqa: E402,F401
 
 RULES = ("pes", "fa", "bp")
 
+#: Keyword arguments each simulator is created with (set from the command line).
+SIMULATOR_OPTIONS = {"dl": {"minibatch_size": 1, "unroll_simulation": 1}}
+
 
 def simulator_class(name):
     """The simulator class called ``name`` (see the module docstring)."""
@@ -48,13 +54,21 @@ def simulator_class(name):
 
 
 def make_simulator(name, net, **kwargs):
+    kwargs = {**SIMULATOR_OPTIONS.get(name, {}), **kwargs}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return simulator_class(name)(net, progress_bar=False, **kwargs)
 
 
+def whole_loops(name, steps):
+    """``steps`` rounded up to whole iterations of nengo-dl's unrolled loop."""
+    unroll = SIMULATOR_OPTIONS.get(name, {}).get("unroll_simulation", 1)
+    return -(-steps // unroll) * unroll
+
+
 def steps_per_second(name, nets, steps, rounds, warmup=50):
     """Median steps/s of each network on simulator ``name``, and median ratios to the first."""
+    steps, warmup = whole_loops(name, steps), whole_loops(name, warmup)
     seconds = np.zeros((rounds, len(nets)))
     for r in range(rounds):
         for i, net in enumerate(nets):
@@ -142,7 +156,7 @@ def classify_table(simulators, args):
         for _ in range(args.rounds):
             net, feed = classifier(args, x_train, y_train)
             with make_simulator(name, net) as sim:
-                sim.run_steps(int(round(args.presentation / sim.dt)))  # warm up
+                sim.run_steps(whole_loops(name, int(round(args.presentation / sim.dt))))
                 start = time.perf_counter()
                 feed.train(sim, 1)
                 rates.append(len(x_train) / (time.perf_counter() - start))
@@ -166,9 +180,24 @@ def main():
     parser.add_argument("--init-samples", type=int, default=1000)
     parser.add_argument("--readout-rate", type=float, default=0.003)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--dl-unroll",
+        type=int,
+        default=1,
+        help="nengo-dl's unroll_simulation: steps per loop iteration (faster runs, slower "
+        "builds; timed steps are rounded up to a multiple)",
+    )
     args = parser.parse_args()
+    SIMULATOR_OPTIONS["dl"]["unroll_simulation"] = args.dl_unroll
     simulators = [s.strip() for s in args.simulators.split(",") if s.strip()]
-    print(f"nengo {nengo.__version__}, numpy {np.__version__}, simulators: {simulators}")
+    versions = f"nengo {nengo.__version__}, numpy {np.__version__}"
+    if "dl" in simulators:
+        import nengo_dl
+        import tensorflow as tf
+
+        versions += f", nengo-dl {nengo_dl.__version__} (unroll {args.dl_unroll})"
+        versions += f", TensorFlow {tf.__version__}"
+    print(f"{versions}, simulators: {simulators}")
     if args.what in ("speed", "all"):
         speed_table(simulators, args.steps, args.rounds)
     if args.what in ("classify", "all"):

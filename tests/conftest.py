@@ -1,10 +1,17 @@
 """Shared test helpers, and the simulator every rule test runs on.
 
 Rule tests take a ``Simulator`` fixture instead of calling `nengo.Simulator`;
-it runs them on every selected simulator: ``--simulator nengo|ocl|all`` (or
-the environment variable ``NENGO_FA_SIMULATOR``; default ``all``, i.e. the
-reference simulator and, where nengo-ocl and an OpenCL device are available,
-`nengo_fa.ocl.Simulator`).
+it runs them on every selected simulator: ``--simulator nengo|ocl|dl|all``
+(or the environment variable ``NENGO_FA_SIMULATOR``; default ``all``, i.e.
+the reference simulator and, where available, `nengo_fa.ocl.Simulator`
+(nengo-ocl and an OpenCL device) and `nengo_dl.Simulator` (nengo-dl, one
+minibatch item)). ``@pytest.mark.skip_simulator(name, reason=...)`` skips a
+rule test on one of them.
+
+Nengo's decoder cache is off for the session: it is shared by every
+environment of a user, and an entry pickled under NumPy 2 cannot be read
+under NumPy 1.x (the nengo-dl environment), where `nengo.Simulator` would
+fail with ``ModuleNotFoundError: numpy._core``.
 """
 
 import importlib.util
@@ -16,7 +23,16 @@ import nengo
 import numpy as np
 import pytest
 
+nengo.rc["decoder_cache"]["enabled"] = "False"
+
 EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
+
+#: Why rule tests that read ``sim.signals`` (directly, or through `learned_encoders`,
+#: `learned_weights` or `save_learned`) skip nengo-dl (``skip_simulator("dl", ...)``).
+NO_SIGNALS = (
+    "reads or writes live signals through sim.signals, which nengo_dl.Simulator does not have "
+    "(its signals live in TensorFlow); test_dl.py checks the same behaviour on nengo-dl"
+)
 
 
 def load_example(name):
@@ -66,7 +82,7 @@ def pytest_addoption(parser):
     parser.addoption(
         "--simulator",
         default=os.environ.get("NENGO_FA_SIMULATOR", "all"),
-        choices=("nengo", "ocl", "all"),
+        choices=("nengo", "ocl", "dl", "all"),
         help="simulator(s) for the rule tests (default: all available)",
     )
 
@@ -87,12 +103,28 @@ def _ocl_simulator():
     return nengo_fa.ocl.Simulator
 
 
+def _dl_simulator():
+    """`nengo_dl.Simulator` if nengo-dl is installed, else None (one minibatch item by default)."""
+    try:
+        import nengo_dl
+    except ImportError:
+        return None
+    import nengo_fa.dl  # noqa: F401  (nengo_fa registers it on import of nengo_dl anyway)
+
+    def dl_simulator(network, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="No GPU support detected")
+            return nengo_dl.Simulator(network, **kwargs)
+
+    return dl_simulator
+
+
 class SimulatorChoice:
     """A simulator class for the tests, with the precision its results can be held to.
 
     Call it like the class (``progress_bar=False`` is the default);
     `assert_close` widens a test's tolerances to the simulator's precision
-    (float32 for nengo-ocl: relative 1e-4 of the data's scale).
+    (float32 for nengo-ocl and nengo-dl: relative 1e-4 of the data's scale).
     """
 
     def __init__(self, name, cls, rtol):
@@ -110,6 +142,8 @@ class SimulatorChoice:
 
     def assert_close(self, actual, expected, rtol=1e-7, atol=0.0, err_msg=""):
         actual, expected = np.asarray(actual), np.asarray(expected)
+        if actual.shape == expected.shape + (1,):  # nengo-dl probes scalars as shape (1,)
+            actual = actual.reshape(expected.shape)
         scale = np.max(np.abs(expected)) if expected.size else 0.0
         np.testing.assert_allclose(
             actual,
@@ -134,10 +168,38 @@ def selected_simulators(config):
             raise pytest.UsageError("--simulator ocl: nengo-ocl or an OpenCL device is missing")
         if ocl is not None:
             simulators.append(SimulatorChoice("ocl", ocl, rtol=1e-4))
+    if choice in ("dl", "all"):
+        dl = _dl_simulator()
+        if dl is None and choice == "dl":
+            raise pytest.UsageError("--simulator dl: nengo-dl is not installed")
+        if dl is not None:
+            simulators.append(SimulatorChoice("dl", dl, rtol=1e-4))
     return simulators
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "skip_simulator(name, reason): skip the rule test on that simulator only"
+    )
+    # nengo-dl's graph simplification warns about every increment by an operator it does not
+    # know (nengo_fa.dl filters it on import, but pytest resets the filters per test)
+    config.addinivalue_line("filterwarnings", "ignore:Unknown incer type <class 'nengo_fa")
 
 
 def pytest_generate_tests(metafunc):
     if "Simulator" in metafunc.fixturenames:
-        simulators = selected_simulators(metafunc.config)
-        metafunc.parametrize("Simulator", simulators, ids=[s.name for s in simulators])
+        skips = {
+            mark.args[0]: mark.kwargs["reason"]
+            for mark in metafunc.definition.iter_markers("skip_simulator")
+        }
+        params = [
+            pytest.param(
+                simulator,
+                id=simulator.name,
+                marks=[pytest.mark.skip(reason=f"{simulator.name}: {skips[simulator.name]}")]
+                if simulator.name in skips
+                else [],
+            )
+            for simulator in selected_simulators(metafunc.config)
+        ]
+        metafunc.parametrize("Simulator", params)

@@ -36,7 +36,7 @@ def test_reset_restores_initial_encoders_and_biases(Simulator, rule):
     with Simulator(net) as sim:
         sim.run_steps(300)
         first = {key: data.copy() for key, data in probe_data(sim, net).items()}
-        assert not np.allclose(first["bias"][-1], sim.data[net.hidden].bias)
+        assert not np.allclose(first["bias"][-1], sim.model.params[net.hidden].bias)
         sim.reset()
         sim.run_steps(300)
         for key, data in probe_data(sim, net).items():
