@@ -35,7 +35,7 @@ What runs how:
   (`~nengo.RectifiedLinear`, `~nengo.SpikingRectifiedLinear`,
   `~nengo.Sigmoid`, `~nengo.Tanh`, the LIF family, and the spiking wrappers
   of these), `.SimEncoderUpdate`, `.TransposedDotInc`, `.SimForwardMatrix`,
-  `.SimFeedbackUpdate`, `.SimGatedDecay`, `.SimPerturbationLoss`,
+  `.SimSignGatedFeedback`, `.SimFeedbackUpdate`, `.SimGatedDecay`, `.SimPerturbationLoss`,
   `.SimScaledNoise`, and the comparisons built only when probed
   (`.SimOuter`, `.SimVectorAngle`, `.SimDenseUpdateAngle`,
   `.SimMatrixComparison`; their reductions in float64).
@@ -529,6 +529,31 @@ class SimForwardMatrixBuilder(NengoFABuilder):
             encoders, self.weights(signals), op.out.shape[0], self.weights.ndim
         )
         self.out.write(signals, self.scale * (tf.sign(forward) if op.sign else forward))
+
+
+@Builder.register(operators.SimSignGatedFeedback)
+class SimSignGatedFeedbackBuilder(NengoFABuilder):
+    r""":math:`\mathbf{t} \mathrel{+}= (M \odot [M \odot T \ge 0]) \mathbf{e}`,
+    :math:`T \leftarrow T - \Delta t \, \mathbf{a} \mathbf{e}^T`.
+
+    Per minibatch item; an item whose ``a`` or ``e`` is not finite keeps its trace.
+    """
+
+    def build_pre(self, signals, config):
+        super().build_pre(signals, config)
+        op = self.op
+        self.matrix = self.input(signals, op.matrix)
+        self.a, self.e = self.input(signals, op.activities), self.input(signals, op.error)
+        self.trace, self.teaching = Output(signals, op.trace), Output(signals, op.teaching)
+
+    def build_step(self, signals):
+        matrix, a, e = self.matrix(signals), self.a(signals), self.e(signals)
+        trace = self.trace.gather(signals)
+        gated = tf.where(matrix * trace >= 0, matrix, tf.zeros_like(matrix))
+        self.teaching.write(signals, tf.reduce_sum(gated * e[:, None, :], axis=2), mode="inc")
+        finite = all_finite(a, e)[:, :, None]
+        stepped = trace - signals.dt * a[:, :, None] * e[:, None, :]
+        self.trace.write(signals, tf.where(finite, stepped, trace))
 
 
 @Builder.register(operators.SimFeedbackUpdate)
