@@ -50,6 +50,10 @@ numpydoc_xref_param_type = False
 _OCL_MODULES = ["nengo_ocl", "pyopencl", "mako"]
 _ocl_missing = [module for module in _OCL_MODULES if importlib.util.find_spec(module) is None]
 autodoc_mock_imports = _OCL_MODULES if _ocl_missing else []
+# nengo_fa.dl needs nengo-dl and TensorFlow, which live in their own environment.
+_DL_MODULES = ["nengo_dl", "tensorflow"]
+if any(importlib.util.find_spec(module) is None for module in _DL_MODULES):
+    autodoc_mock_imports += _DL_MODULES
 
 # -- HTML: Furo (self-contained; nengo-sphinx-theme 20.9 fails to render on Sphinx >= 7 and
 # loads its stylesheet and scripts from nengo.ai and CDNs)

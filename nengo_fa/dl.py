@@ -41,7 +41,7 @@ What runs how:
   `.SimMatrixComparison`; their reductions in float64).
 * On the host, through ``tf.numpy_function`` (every step, holding the GIL;
   on a GPU the result is copied to the device): `.SimGaussianNoise`, which
-  draws the operator's own counter-based stream (`.SimGaussianNoise.samples`),
+  draws the operator's own counter-based stream (``SimGaussianNoise.samples``),
   so the perturbation rules see exactly the noise of `nengo.Simulator`; and,
   with a warning, `.SimRateSlope` for derivatives registered by users or
   tabulated. Such a model cannot be saved as a TensorFlow SavedModel.
@@ -789,6 +789,3 @@ class SimMatrixComparisonBuilder(ComparisonBuilder):
             signals, *angle_and_ratio(_sum(M * N), tf.sqrt(_sum(M * M)), tf.sqrt(_sum(N * N)))
         )
 
-
-_missing = [op.__name__ for op in OPERATORS if op not in Builder.builders]
-assert not _missing, f"nengo_fa.dl has no builder for {_missing}"

@@ -510,6 +510,14 @@ print("ok")
 """
 
 
+def test_every_operator_has_a_builder(dl):
+    from nengo_dl.builder import Builder
+
+    from nengo_fa.builder import OPERATORS
+
+    assert [op.__name__ for op in OPERATORS if op not in Builder.builders] == []
+
+
 @pytest.mark.parametrize("dl_first", [False, True], ids=["nengo_fa-first", "nengo_dl-first"])
 def test_importing_nengo_fa_registers_the_builders(dl, dl_first):
     env = dict(os.environ, PYTHONPATH=str(pathlib.Path(nengo_fa.__file__).parents[1]))
