@@ -3,7 +3,12 @@
 import nengo
 import numpy as np
 import pytest
-from conftest import product_learner, selected_simulators
+from conftest import (
+    assert_float32_product_run,
+    product_learner,
+    relative_difference,
+    selected_simulators,
+)
 
 import nengo_fa
 from nengo_fa.networks import FeedForward, learned_encoders, learned_weights
@@ -17,10 +22,6 @@ def ocl(request):
     if not choices:
         pytest.skip("nengo-ocl (or an OpenCL device) is not selected or not available")
     return choices[0]
-
-
-def relative_difference(a, b):
-    return np.max(np.abs(np.asarray(a) - b)) / np.max(np.abs(b))
 
 
 def run_both(make_net, ocl, steps, probes):
@@ -69,24 +70,7 @@ def test_product_task_matches_the_reference(ocl, rule, n_neurons, neuron_type):
     (reference, ref_data), (result, data) = run_both(
         ProductNet(rule, n_neurons, neuron_type), ocl, 1000, probes
     )
-    for key, value in reference.items():
-        assert relative_difference(result[key], value) < 2e-4, key
-    close = np.all(
-        np.isclose(
-            data["local_error"],
-            ref_data["local_error"],
-            rtol=1e-4,
-            atol=1e-4 * np.abs(ref_data["local_error"]).max(),
-        ),
-        axis=1,
-    )
-    if isinstance(neuron_type, nengo.LIF):
-        # float32 voltages move a few spikes by one step; each disturbs the error briefly
-        moved = np.sum((data["spikes"] > 0) != (ref_data["spikes"] > 0))
-        assert moved < 1e-3 * np.sum(ref_data["spikes"] > 0)
-        assert np.mean(close) > 0.9
-    else:
-        assert np.all(close)
+    assert_float32_product_run(reference, ref_data, result, data, neuron_type)
 
 
 DEEP_X = np.random.RandomState(0).uniform(0, 1, size=(200, 784))
