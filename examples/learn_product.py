@@ -7,6 +7,7 @@ and `nengo_fa.BackpropEncoder`, from the same error.
 
     nengo examples/learn_product.py              # explore in Nengo GUI
     python examples/learn_product.py --time 200  # train, save a figure
+    python examples/learn_product.py --simulator ocl  # on nengo-ocl (or dl: nengo-dl)
 
 In Nengo GUI (laid out by ``learn_product.py.cfg``) each learner's output is
 plotted against the target, the ``RMS error`` plot compares the three online
@@ -131,6 +132,19 @@ def build_model(n_neurons=10, seed=0):
 model = build_model()
 
 
+def simulator_class(name):
+    """The simulator called ``name``: ``nengo``, ``ocl`` (nengo-ocl) or ``dl`` (nengo-dl)."""
+    if name == "ocl":
+        import nengo_fa.ocl
+
+        return nengo_fa.ocl.Simulator
+    if name == "dl":
+        import nengo_dl
+
+        return nengo_dl.Simulator
+    return nengo.Simulator
+
+
 def main():
     import matplotlib
 
@@ -146,12 +160,18 @@ def main():
         default=str(pathlib.Path(tempfile.gettempdir()) / "learn_product.png"),
         help="figure file (default: learn_product.png in the temporary directory)",
     )
+    parser.add_argument(
+        "--simulator",
+        choices=("nengo", "ocl", "dl"),
+        default="nengo",
+        help="nengo.Simulator, nengo_fa.ocl.Simulator or nengo_dl.Simulator",
+    )
     args = parser.parse_args()
 
     net = build_model(args.neurons, args.seed)
     with net:
         rms = nengo.Probe(net.monitor.rms_error, synapse=None, sample_every=0.1)
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with simulator_class(args.simulator)(net, progress_bar=False) as sim:
         sim.run(args.time)
         frozen = {
             rule: frozen_product_rmse(sim, learner) for rule, learner in net.learners.items()

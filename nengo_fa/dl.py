@@ -788,4 +788,3 @@ class SimMatrixComparisonBuilder(ComparisonBuilder):
         self.write(
             signals, *angle_and_ratio(_sum(M * N), tf.sqrt(_sum(M * M)), tf.sqrt(_sum(N * N)))
         )
-

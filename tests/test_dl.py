@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from conftest import (
     assert_float32_product_run,
+    load_example,
     product_learner,
     relative_difference,
     selected_simulators,
@@ -23,7 +24,7 @@ from conftest import (
 
 import nengo_fa
 from nengo_fa.builder.operators import SkippedUpdateWarning
-from nengo_fa.networks import FeedForward
+from nengo_fa.networks import FeedForward, learned_encoders
 
 nengo_dl = pytest.importorskip("nengo_dl")
 import nengo_fa.dl  # noqa: E402
@@ -552,3 +553,25 @@ def test_learned_bias_signals_are_minibatched_parameters(dl):
         bias = sim.model.sig[net.hidden.neurons]["bias"]
         assert (bias.trainable, bias.minibatched) == (False, True)
         assert sim.data.get_params((net.hidden, "bias"))[0].shape == (3, 10)
+
+
+def test_learn_product_example_on_nengo_dl(dl):
+    """The demo's learners and its frozen RMSE (read from nengo-dl's live sim.data)."""
+    example = load_example("learn_product")
+    frozen = {}
+    for simulator in (nengo.Simulator, dl):
+        net = example.build_model(10, 0)
+        with simulator(net, progress_bar=False) as sim:
+            sim.run(3.0)
+            frozen[simulator] = [
+                example.frozen_product_rmse(sim, learner) for learner in net.learners.values()
+            ]
+    np.testing.assert_allclose(frozen[dl], frozen[nengo.Simulator], rtol=1e-3)
+
+
+def test_learned_encoders_refuse_several_minibatch_items(dl):
+    net = FeedForward(4, [6], 2, rule="fa", seed=0)
+    with dl(net, minibatch_size=2) as sim:
+        sim.run_steps(2)
+        with pytest.raises(ValueError, match="2 minibatch items"):
+            learned_encoders(sim, net.layers[0])

@@ -12,8 +12,16 @@ def learned_encoders(sim, ens):
     ``sim.data[ens]`` keeps the values the ensemble was built with. Includes
     a pending update of rules whose encoder change Nengo applies at the start
     of the next step (`.WeightPerturbation`, `nengo.Voja`), as
-    `learned_weights` does for weights.
+    `learned_weights` does for weights. On `nengo_dl.Simulator`, whose
+    ``sim.data`` reads the live values (`nengo_fa.dl`), it returns those.
     """
+    if not hasattr(sim, "signals"):  # nengo_dl.Simulator: nengo_fa.dl makes sim.data live
+        encoders, bias = sim.data.get_params((ens, "scaled_encoders"), (ens, "bias"))
+        sig = sim.model.sig
+        return (
+            _single_item(encoders, sig[ens]["encoders"]),
+            _single_item(bias, sig[ens.neurons]["bias"]),
+        )
     model = sim.model
     encoders = np.array(sim.signals[model.sig[ens]["encoders"]], dtype=float)
     for rule in _rules_into(model, ens):
@@ -24,6 +32,19 @@ def learned_encoders(sim, ens):
         if pending:
             encoders += sim.signals[model.sig[rule]["delta"]]
     return encoders, np.array(sim.signals[model.sig[ens.neurons]["bias"]], dtype=float)
+
+
+def _single_item(value, sig):
+    """``value`` from ``sim.data`` as a float copy shaped like ``sig``: one minibatch item."""
+    value = np.array(value, dtype=float)
+    if value.shape == (1,) + sig.shape:
+        return value[0]
+    if value.shape != sig.shape:
+        raise ValueError(
+            f"{sig.name}: the simulator runs {len(value)} minibatch items, each learning on "
+            "its own; read item k from sim.data (e.g. sim.data[ens].scaled_encoders[k])"
+        )
+    return value
 
 
 def _rules_into(model, ens):
@@ -57,6 +78,9 @@ def learned_weights(sim, conn):
     to the weights at the start of the next, so after a run the last step's
     delta is still pending; it is included here.
     """
+    if not hasattr(sim, "signals"):  # nengo_dl.Simulator: the live weights
+        (weights,) = sim.data.get_params((conn, "weights"))
+        return _single_item(weights, sim.model.sig[conn]["weights"])
     weights = np.array(sim.signals[sim.model.sig[conn]["weights"]], dtype=float)
     for rule in as_list(conn.learning_rule):
         if rule.learning_rule_type.modifies in ("weights", "decoders"):
