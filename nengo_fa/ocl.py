@@ -439,6 +439,11 @@ class Simulator(nengo_ocl.Simulator):
         for group in self._host_groups:
             group.make_steps()
 
+    def run_steps(self, steps, progress_bar=None):
+        """As `nengo_ocl.Simulator.run_steps`, but ``progress_bar=None`` (the default)
+        uses the simulator's ``progress_bar``, as `nengo.Simulator` does."""
+        super().run_steps(steps, progress_bar=progress_bar)
+
     # --- dispatch -------------------------------------------------------------------
 
     def _plan_op_group(self, op_type, ops):

@@ -170,3 +170,14 @@ def test_an_unknown_operator_runs_on_the_host_with_a_warning(ocl):
     with sim:
         sim.run_steps(3)
         np.testing.assert_allclose(sim.signals[doubled], [0.006, 2.0], rtol=1e-6)
+
+
+def test_progress_bar_follows_the_simulator(ocl, capsys):
+    with nengo.Network() as net:
+        nengo.Ensemble(5, 1)
+    with ocl(net, progress_bar=False) as sim:
+        capsys.readouterr()
+        sim.run_steps(10)
+        sim.run(0.01)
+    captured = capsys.readouterr()
+    assert "Simulating" not in captured.out + captured.err
