@@ -47,6 +47,10 @@ RULES = {
 }
 
 
+#: Feedback alignment as the tutorial runs it: Gaussian feedback, no sign gate.
+TEXTBOOK_FA = {"feedback": nengo.dists.Gaussian(0, 1), "sign_gate": False}
+
+
 def load(n_train, n_test, dataset="fashion-mnist"):
     """Fashion-MNIST (or the 8x8 ``"digits"``), standardized with the training statistics."""
     return load_standardized(dataset, n_train, n_test)
@@ -58,6 +62,8 @@ def learner(rule, x_train, hidden=500, rate_scale=1.0, readout_rate=0.003, seed=
     The readout starts random, as in the tutorial (with a zero readout the
     backpropagated gradient of the hidden layer would be zero at first).
     """
+    if rule == "fa":
+        options = {**TEXTBOOK_FA, **(options or {})}
     n_init = min(1000, len(x_train))
     init = x_train[np.random.RandomState(seed).choice(len(x_train), n_init, replace=False)]
     return FeedForward(

@@ -37,6 +37,8 @@ LEARNING_RATES = {"bp": 100.0, "fa": 30.0}
 READOUT_RATE = 0.003
 DECAY = 0.75
 LABELS = {"bp": "BP", "fa": "FA"}
+#: Feedback alignment as Lillicrap et al. ran it: Gaussian feedback, no sign gate.
+RULE_OPTIONS = {"fa": {"feedback": nengo.dists.Gaussian(0, 1), "sign_gate": False}}
 
 
 def load_data(n_train=None, n_test=None, dataset="fashion-mnist"):
@@ -63,6 +65,7 @@ def build_learner(rule, data, seed=0, angle_every=None, init_samples=2000):
         neuron_type=nengo.Sigmoid(),
         learning_rate=LEARNING_RATES[rule],
         readout_learning_rate=READOUT_RATE,
+        rule_options=RULE_OPTIONS.get(rule),
         init_inputs=sample,
         seed=seed,
         label=f"784-200-100-10 {LABELS[rule]}",

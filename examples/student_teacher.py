@@ -324,6 +324,7 @@ def build_model(
                 downstream=net.readout,
                 learning_rate=kappa,
                 feedback=feedback[:, None] / feedback_scale,
+                sign_gate=False,  # the theory's rule: the fixed feedback alone
                 learn_bias=False,
             )
         else:
