@@ -202,6 +202,18 @@ class ScaledDerivative:
         return f"ScaledDerivative({self.neuron_type}, {self.base!r})"
 
 
+def unscaled(derivative):
+    """``(base, scale)`` with ``derivative = scale * base`` and ``base`` no `ScaledDerivative`.
+
+    Backends use it to recognize a built-in derivative under spiking wrappers.
+    """
+    scale = 1.0
+    while isinstance(derivative, ScaledDerivative):
+        scale *= derivative.amplitude
+        derivative = derivative.base
+    return derivative, scale
+
+
 class TabulatedDerivative:
     """Slopes tabulated on an even ``grid`` of currents, interpolated (`tabulated_derivative`)."""
 

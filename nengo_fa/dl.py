@@ -375,10 +375,7 @@ def native_slope(derivative):
 
     ``scale`` is the product of the amplitudes of any spiking wrappers.
     """
-    scale = 1.0
-    while isinstance(derivative, derivatives.ScaledDerivative):
-        scale *= derivative.amplitude
-        derivative = derivative.base
+    derivative, scale = derivatives.unscaled(derivative)
     if not isinstance(derivative, derivatives.Derivative) or derivative.fn not in TF_SLOPES:
         return None
     return TF_SLOPES[derivative.fn], derivative.neuron_type, scale

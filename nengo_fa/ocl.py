@@ -88,10 +88,7 @@ def native_slope(derivative):
     ``kind`` indexes the cases of the slope kernel; ``scale`` multiplies the
     slope (amplitude, or 1 / tau_ref, times any spiking wrapper's amplitude).
     """
-    scale = 1.0
-    while isinstance(derivative, derivatives.ScaledDerivative):
-        scale *= derivative.amplitude
-        derivative = derivative.base
+    derivative, scale = derivatives.unscaled(derivative)
     if not isinstance(derivative, derivatives.Derivative) or derivative.fn not in _SLOPE_KINDS:
         return None
     kind, neuron = _SLOPE_KINDS[derivative.fn], derivative.neuron_type

@@ -464,15 +464,18 @@ class SimSignGatedFeedback(Operator):
     def make_step(self, signals, dt, rng):
         matrix, activities, error = (signals[s] for s in self.reads)
         trace, teaching = signals[self.trace], signals[self.teaching]
-        gated = np.empty(matrix.shape)
+        gated, step = np.empty(matrix.shape), np.empty(matrix.shape)
+        fed_back = np.empty(teaching.shape)
 
         def step_sign_gated_feedback():
             np.multiply(matrix, trace, out=gated)
             np.greater_equal(gated, 0, out=gated)
             np.multiply(gated, matrix, out=gated)
-            teaching[...] += gated @ error
+            teaching[...] += np.dot(gated, error, out=fed_back)
             if all_finite(activities, error):  # a NaN error must not stay in the trace
-                trace[...] -= dt * np.outer(activities, error)
+                np.multiply.outer(activities, error, out=step)
+                np.multiply(step, dt, out=step)
+                trace[...] -= step
 
         return step_sign_gated_feedback
 
