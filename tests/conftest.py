@@ -48,6 +48,18 @@ def product_learner(rule, n_neurons=10, **kwargs):
     return load_example("learn_product").product_learner(rule, n_neurons, **kwargs)
 
 
+class ProductNet:
+    """Makes the product learner (seed 1) with the attribute names of `FeedForward`."""
+
+    def __init__(self, rule, n_neurons, neuron_type):
+        self.rule, self.n_neurons, self.neuron_type = rule, n_neurons, neuron_type
+
+    def __call__(self):
+        net = product_learner(self.rule, self.n_neurons, neuron_type=self.neuron_type, seed=1)
+        net.layers, net.readout, net.hidden_connections = [net.hidden], net.layer2, [net.layer1]
+        return net
+
+
 def build(net):
     """Build ``net`` in the reference simulator (raising its build errors)."""
     with nengo.Simulator(net, progress_bar=False):

@@ -11,13 +11,13 @@ import sys
 import textwrap
 import warnings
 
+import conftest
 import nengo
 import numpy as np
 import pytest
 from conftest import (
     assert_float32_product_run,
     load_example,
-    product_learner,
     relative_difference,
     selected_simulators,
 )
@@ -81,16 +81,15 @@ def run_both(make_net, steps, probes, runs=1, **dl_kwargs):
     return results
 
 
-class ProductNet:
-    """The product learner with the attribute names of `FeedForward`."""
+class ProductNet(conftest.ProductNet):
+    """`conftest.ProductNet`, optionally in another nengo-dl ``dtype``."""
 
     def __init__(self, rule, n_neurons, neuron_type, dtype=None):
-        self.rule, self.n_neurons, self.neuron_type = rule, n_neurons, neuron_type
+        super().__init__(rule, n_neurons, neuron_type)
         self.dtype = dtype
 
     def __call__(self):
-        net = product_learner(self.rule, self.n_neurons, neuron_type=self.neuron_type, seed=1)
-        net.layers, net.readout, net.hidden_connections = [net.hidden], net.layer2, [net.layer1]
+        net = super().__call__()
         if self.dtype is not None:
             with net:
                 nengo_dl.configure_settings(dtype=self.dtype)

@@ -4,8 +4,8 @@ import nengo
 import numpy as np
 import pytest
 from conftest import (
+    ProductNet,
     assert_float32_product_run,
-    product_learner,
     relative_difference,
     selected_simulators,
 )
@@ -42,18 +42,6 @@ def run_both(make_net, ocl, steps, probes):
             params["readout"] = learned_weights(sim, net.readout)
             results.append((params, {key: sim.data[p] for key, p in probed.items()}))
     return results
-
-
-class ProductNet:
-    """The product learner with the attribute names of `FeedForward`."""
-
-    def __init__(self, rule, n_neurons, neuron_type):
-        self.rule, self.n_neurons, self.neuron_type = rule, n_neurons, neuron_type
-
-    def __call__(self):
-        net = product_learner(self.rule, self.n_neurons, neuron_type=self.neuron_type, seed=1)
-        net.layers, net.readout, net.hidden_connections = [net.hidden], net.layer2, [net.layer1]
-        return net
 
 
 @pytest.mark.parametrize("rule", ["fa", "bp"])
