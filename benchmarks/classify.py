@@ -4,6 +4,7 @@
     python benchmarks/classify.py digits      # scikit-learn 8x8 digits, 64-200-10
     python benchmarks/classify.py spiking     # LIF, all of Fashion-MNIST, vs LIFRate twins
     python benchmarks/classify.py presentation  # spiking accuracy/speed vs presentation time
+    python benchmarks/classify.py drift --only "784-500-500-10 DFA"  # what drifts in spiking runs
     python benchmarks/classify.py throughput  # samples/s of Nengo against the NumPy reference
 
 Rate mode: rate neurons and no synapses, so a `FeedForward` network learns
@@ -34,6 +35,14 @@ presents the pixels as spike trains (`nengo_fa.networks.SpikeTrains`).
 Presentation mode: accuracy and speed of 784-500-10 FA on a subset against
 ``--presentations`` and ``--synapses``, spiking and LIFRate.
 
+Drift mode: one spiking network of the spiking benchmark trained for
+``--drift-images`` images at its spiking rate times ``--rate-scale``, with a row
+every ``--drift-every`` images: running accuracy, the accuracy of the learned
+parameters read through the rate approximation (frozen, ``--drift-test`` test
+images), the readout weights' RMS, and per hidden layer the mean rate, the
+spread of each neuron's rate across images (its selectivity), the fraction of
+silent neurons and the spread of the biases.
+
 Results are printed as tables and saved as JSON (``--out``) for
 ``benchmarks/figures.py``, which draws the pictures in ``docs/``.
 """
@@ -51,7 +60,16 @@ import numpy as np
 import nengo_fa
 from nengo_fa.datasets import load_standardized
 from nengo_fa.metrics import confusion_matrix, running_accuracy
-from nengo_fa.networks import DataFeed, FeedForward, SpikeTrains, restore_learned, save_learned
+from nengo_fa.networks import (
+    DataFeed,
+    FeedForward,
+    SpikeTrains,
+    learned_encoders,
+    learned_rates,
+    learned_weights,
+    restore_learned,
+    save_learned,
+)
 
 #: (network, rule) -> (hidden layers, rule, encoder learning rate, epochs, gate decay per epoch).
 #: Rates and schedules were chosen with the exact NumPy reference (tests/reference.py)
@@ -93,6 +111,7 @@ READOUT_RATE = {
     "digits": 0.01,
     "spiking": 0.003,
     "presentation": 0.003,
+    "drift": 0.003,
     "throughput": 0.003,
 }
 
@@ -396,6 +415,59 @@ def run_presentation(args):
     return rows
 
 
+def run_drift(args):
+    """Spiking training in chunks, with what has changed after each (see the module docstring)."""
+    x_train, y_train, x_test, y_test = fashion(args, n_test=args.drift_test)
+    rows = []
+    for key, config in selected(SPIKING_NETWORKS, args).items():
+        config = (config[0], config[1], config[2] * args.rate_scale) + tuple(config[3:])
+        net = build(config, x_train, args, nengo.LIF(), synapse=lowpass(args.synapse))
+        feed = DataFeed(
+            x_train,
+            one_hot(y_train),
+            presentation_time=args.presentation,
+            learn_after=args.learn_after,
+            seed=args.seed,
+        ).connect(net)
+        steps, learning_steps = feed.steps(args.dt), feed.learning_steps(args.dt)
+        with net:
+            output = nengo.Probe(net.output, synapse=None)
+        print(f"\n{' '.join(key)} spiking, encoder rate {config[2]:g}/s", flush=True)
+        header = "| images | running accuracy | frozen rate-approx. accuracy | readout RMS |"
+        for k in range(len(net.layers)):
+            header += f" layer {k}: rate Hz, selectivity Hz, silent, bias sd |"
+        print(header + "\n" + "|---" * (4 + len(net.layers)) + "|", flush=True)
+        with simulator_class(args)(net, dt=args.dt, progress_bar=False) as sim:
+            feed.phase, feed.learning_rate = "train", 1.0 / learning_steps
+            feed.order, feed.start = feed.rng.permutation(len(x_train)), sim.time
+            for done in range(args.drift_every, args.drift_images + 1, args.drift_every):
+                sim.run_steps(args.drift_every * steps)
+                shown = y_train[feed.order[done - args.drift_every : done]]
+                trained = np.asarray(sim.data[output]).reshape(len(shown), steps, 10)
+                sim.clear_probes()
+                running = np.mean(trained[:, -learning_steps:].mean(1).argmax(1) == shown)
+                row = dict(network=key[0], rule=key[1], images=done, running=float(running))
+                x, cells = x_test, []
+                for ens in net.layers:
+                    x = learned_rates(sim, ens, x)
+                    _, bias = learned_encoders(sim, ens)
+                    silent = np.mean(x.max(axis=0) < 1)
+                    layer = (x.mean(), x.std(axis=0).mean(), silent, bias.std())
+                    cells.append("{:.0f}, {:.0f}, {:.2f}, {:.2f}".format(*layer))
+                    row.setdefault("layers", []).append([float(v) for v in layer])
+                weights = learned_weights(sim, net.readout)
+                row["frozen"] = float(np.mean((x @ weights.T).argmax(1) == y_test))
+                row["readout_rms"] = float(np.sqrt(np.mean(weights**2)))
+                print(
+                    f"| {done} | {running:.3f} | {row['frozen']:.3f} | {row['readout_rms']:.2e} | "
+                    + " | ".join(cells)
+                    + " |",
+                    flush=True,
+                )
+                rows.append(row)
+    return rows
+
+
 def run_throughput(args):
     """Samples per second: Nengo rate network against the NumPy reference, same update."""
     sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "tests"))
@@ -445,7 +517,7 @@ def main_parser():
     """The command-line options (also used by benchmarks/figures.py to rebuild networks)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "what", choices=["rate", "digits", "spiking", "presentation", "throughput"]
+        "what", choices=["rate", "digits", "spiking", "presentation", "drift", "throughput"]
     )
     parser.add_argument("--epochs", type=int, default=None, help="override every network's")
     parser.add_argument("--readout-rate", type=float, default=None, help="PES learning rate")
@@ -480,6 +552,10 @@ def main_parser():
     parser.add_argument("--presentation", type=float, default=0.01, help="seconds per image")
     parser.add_argument("--learn-after", type=float, default=0.4)
     parser.add_argument("--synapse", type=float, default=0.002, help="seconds (0: none)")
+    parser.add_argument("--drift-images", type=int, default=36000)
+    parser.add_argument("--drift-every", type=int, default=6000)
+    parser.add_argument("--drift-test", type=int, default=2000, help="test images for drift")
+    parser.add_argument("--rate-scale", type=float, default=1.0, help="drift: encoder rate factor")
     parser.add_argument("--throughput-samples", type=int, default=5000)
     parser.add_argument("--out", default=None, help="save results as JSON here")
     return parser
@@ -501,6 +577,8 @@ def main():
         print_table(results, f"8x8 digits, rate mode, {len(data[0])} train / {len(data[2])} test")
     elif args.what == "presentation":
         results = run_presentation(args)
+    elif args.what == "drift":
+        results = run_drift(args)
     elif args.what == "spiking":
         results = run_spiking(args)
         print_spiking_table(
