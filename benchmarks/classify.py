@@ -35,7 +35,9 @@ presents the pixels as spike trains (`nengo_fa.networks.SpikeTrains`).
 Presentation mode: accuracy and speed of 784-500-10 FA on a subset against
 ``--presentations`` and ``--synapses``, spiking and LIFRate.
 
-Drift mode: one spiking network of the spiking benchmark trained for
+Drift mode: first, how much a LIF neuron's filtered output, averaged over
+the learning steps of an image, varies around its rate; then one spiking
+network of the spiking benchmark trained for
 ``--drift-images`` images at its spiking rate times ``--rate-scale``, with a row
 every ``--drift-every`` images: running accuracy, the accuracy of the learned
 parameters read through the rate approximation (frozen, ``--drift-test`` test
@@ -59,6 +61,7 @@ import numpy as np
 
 import nengo_fa
 from nengo_fa.datasets import load_standardized
+from nengo_fa.derivatives import rate_curve
 from nengo_fa.metrics import confusion_matrix, running_accuracy
 from nengo_fa.networks import (
     DataFeed,
@@ -415,8 +418,51 @@ def run_presentation(args):
     return rows
 
 
+def window_noise(args, n_neurons=20000, presentations=200, seed=0):
+    """How a LIF neuron's filtered output, averaged over an image's learning steps, varies.
+
+    Every neuron alternates between a random current and its own fixed current
+    for one presentation each (so each probe starts from whatever state the
+    previous image left); returns rows of (rate band Hz, mean over the
+    learning steps / rate, its standard deviation in Hz) over the probes.
+    """
+    rng = np.random.RandomState(seed)
+    lif, steps = nengo.LIF(), int(round(args.presentation / args.dt))
+    keep = steps - int(round(args.learn_after * steps))
+    currents = rng.uniform(0.5, 8.0, n_neurons)
+    rates = rate_curve(lif, currents)
+    voltage, refractory = rng.uniform(0, 1, n_neurons), np.zeros(n_neurons)
+    spikes, filtered = np.zeros(n_neurons), np.zeros(n_neurons)
+    decay = np.exp(-args.dt / args.synapse)
+    means = []
+    for p in range(presentations):
+        probe = p % 2 == 1
+        drive = currents if probe else rng.uniform(0.5, 8.0, n_neurons)
+        window = np.zeros(n_neurons)
+        for k in range(steps):
+            lif.step(args.dt, drive, spikes, voltage, refractory)
+            filtered = decay * filtered + (1 - decay) * spikes
+            window += filtered if k >= steps - keep else 0
+        if probe:
+            means.append(window / keep)
+    means = np.array(means)
+    rows = []
+    for low, high in ((50, 100), (100, 150), (150, 200), (200, 250)):
+        band = (rates >= low) & (rates < high)
+        ratio = means[:, band].mean() / rates[band].mean()
+        rows.append((f"{low}-{high}", ratio, means[:, band].std(axis=0).mean()))
+    return rows
+
+
 def run_drift(args):
     """Spiking training in chunks, with what has changed after each (see the module docstring)."""
+    print(
+        f"\nA LIF neuron's {args.synapse * 1e3:g} ms-filtered output averaged over the "
+        f"learning steps of a {args.presentation * 1e3:g} ms image, against its rate\n"
+        "| rate Hz | mean / rate | standard deviation Hz |\n|---|---|---|"
+    )
+    for band, ratio, sd in window_noise(args):
+        print(f"| {band} | {ratio:.3f} | {sd:.0f} |", flush=True)
     x_train, y_train, x_test, y_test = fashion(args, n_test=args.drift_test)
     rows = []
     for key, config in selected(SPIKING_NETWORKS, args).items():

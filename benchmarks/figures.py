@@ -32,7 +32,7 @@ def slug(text):
     return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
 
 
-def draw(results, out, stem, classes):
+def draw(results, out, stem, classes, confusions=True):
     runs = [r for r in results if "curve" in r]
     networks = list(dict.fromkeys(r["network"] for r in runs))
     fig, axes = plt.subplots(1, len(networks), figsize=(6 * len(networks), 4), squeeze=False)
@@ -53,7 +53,7 @@ def draw(results, out, stem, classes):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     written = [path]
-    for r in runs:
+    for r in runs if confusions else []:
         fig = plots.confusion(np.asarray(r["confusion"]), class_names=classes)
         fig.axes[0].set_title(f"{r['network']} {r['rule']}: {100 * r['test_accuracy']:.2f}%")
         path = out / f"{stem}_confusion_{slug(r['network'] + ' ' + r['rule'])}.png"
@@ -128,6 +128,9 @@ def main():
     parser.add_argument("--raster", default=None, help="a classify.py spiking --checkpoint dir")
     parser.add_argument("--network", default="784-1000-10")
     parser.add_argument("--rule", default="FA")
+    parser.add_argument(
+        "--no-confusion", action="store_true", help="learning curves only, no confusion matrices"
+    )
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -137,7 +140,8 @@ def main():
     for name in args.results:
         saved = json.loads(pathlib.Path(name).read_text())
         classes = MNIST_CLASSES if saved["args"]["what"] == "digits" else FASHION_MNIST_CLASSES
-        for path in draw(saved["results"], out, pathlib.Path(name).stem, classes):
+        stem = pathlib.Path(name).stem
+        for path in draw(saved["results"], out, stem, classes, not args.no_confusion):
             print(f"wrote {path}")
 
 
