@@ -33,7 +33,8 @@ frozen, no spikes: what learning achieved, apart from the spikes' noise at
 test time). ``--input-spikes``
 presents the pixels as spike trains (`nengo_fa.networks.SpikeTrains`).
 ``--checkpoint DIR`` saves what each network has learned after every epoch;
-``--resume`` continues an interrupted run from there.
+``--resume`` continues an interrupted run from there. ``--rate-scale``
+multiplies every network's encoder learning rate.
 
 Presentation mode: accuracy and speed of 784-500-10 FA on a subset against
 ``--presentations`` and ``--synapses``, spiking and LIFRate.
@@ -385,8 +386,15 @@ def run_spiking(args):
     data = fashion(args, n_train=args.spiking_train, n_test=args.spiking_test)
     results = []
     for key, config in selected(SPIKING_NETWORKS, args).items():
+        config = scaled_rate(config, args)
+        print(f"  {' '.join(key)}: encoder rate {config[2]:g}/s", flush=True)
         results += spiking_pair(key, config, data, args, args.presentation, args.synapse)
     return results
+
+
+def scaled_rate(config, args):
+    """``config`` with its encoder learning rate times ``--rate-scale``."""
+    return (config[0], config[1], config[2] * args.rate_scale) + tuple(config[3:])
 
 
 def run_presentation(args):
@@ -474,7 +482,7 @@ def run_drift(args):
     x_train, y_train, x_test, y_test = fashion(args, n_test=args.drift_test)
     rows = []
     for key, config in selected(SPIKING_NETWORKS, args).items():
-        config = (config[0], config[1], config[2] * args.rate_scale) + tuple(config[3:])
+        config = scaled_rate(config, args)
         net = build(config, x_train, args, nengo.LIF(), synapse=lowpass(args.synapse))
         feed = DataFeed(
             x_train,
@@ -609,7 +617,9 @@ def main_parser():
     parser.add_argument("--drift-images", type=int, default=60000)
     parser.add_argument("--drift-every", type=int, default=12000)
     parser.add_argument("--drift-test", type=int, default=2000, help="test images for drift")
-    parser.add_argument("--rate-scale", type=float, default=1.0, help="drift: encoder rate factor")
+    parser.add_argument(
+        "--rate-scale", type=float, default=1.0, help="spiking, drift: encoder rates times this"
+    )
     parser.add_argument("--throughput-samples", type=int, default=5000)
     parser.add_argument("--out", default=None, help="save results as JSON here")
     return parser
