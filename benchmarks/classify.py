@@ -247,7 +247,6 @@ def train_and_test(
         learn_after=learn_after,
         seed=args.seed,
     ).connect(net, input_process=input_process, input_synapse=lowpass(args.synapse))
-    steps = feed.steps(args.dt)
     learning_steps = feed.learning_steps(args.dt)
     counters = [SpikeCounter(args.dt) for _ in net.layers]
     with net:  # no probe synapse: the readout is filtered already
@@ -267,9 +266,8 @@ def train_and_test(
             feed.train(sim, 1, learning_rate=decay**epoch / learning_steps)
             result["train_images_per_s"].append(len(x_train) / (time.perf_counter() - epoch_start))
             shown = y_train[feed.order]
-            trained = np.asarray(sim.data[output]).reshape(len(shown), steps, 10)
             # read as the test readout is: averaged over the settled (learning) steps
-            readout = trained[:, -learning_steps:].mean(axis=1)
+            readout = feed.settled(sim.data[output], args.dt)
             correct.append(np.argmax(readout, axis=1) == shown)
             sim.clear_probes()  # memory stays flat over long runs
             last = epoch == epochs - 1
@@ -505,9 +503,8 @@ def run_drift(args):
             for done in range(args.drift_every, args.drift_images + 1, args.drift_every):
                 sim.run_steps(args.drift_every * steps)
                 shown = y_train[feed.order[done - args.drift_every : done]]
-                trained = np.asarray(sim.data[output]).reshape(len(shown), steps, 10)
+                running = np.mean(feed.settled(sim.data[output], args.dt).argmax(1) == shown)
                 sim.clear_probes()
-                running = np.mean(trained[:, -learning_steps:].mean(1).argmax(1) == shown)
                 row = dict(network=key[0], rule=key[1], images=done, running=float(running))
                 x, cells = x_test, []
                 for ens in net.layers:

@@ -6,6 +6,7 @@ import pytest
 
 import nengo_fa
 from nengo_fa.networks import (
+    DataFeed,
     FunctionLearner,
     GaussianInput,
     SpikeTrains,
@@ -146,3 +147,11 @@ def test_spike_trains_have_the_vector_as_their_mean(kind):
     np.testing.assert_allclose(output.mean(axis=0), expected, atol=tolerance)
     rates = (output != 0).mean(axis=0) / 0.001
     np.testing.assert_allclose(rates, 200 * np.abs(expected), atol=0.2 * 200 * tolerance / 0.05)
+
+
+def test_settled_averages_the_end_of_each_presentation():
+    feed = DataFeed(np.zeros((2, 1)), np.zeros((2, 1)), presentation_time=0.005, learn_after=0.4)
+    outputs = np.arange(20.0).reshape(10, 2)  # two presentations of 5 steps, 2 dims
+    # learning steps: the last 3 of each presentation
+    assert np.array_equal(feed.settled(outputs, 0.001), [[6.0, 7.0], [16.0, 17.0]])
+    assert np.array_equal(feed.settled(outputs, 0.001, average=0.2), [[8.0, 9.0], [18.0, 19.0]])

@@ -142,14 +142,20 @@ class DataFeed:
         self.order = np.arange(len(inputs))
         first = len(sim.data[probe])
         self._run(sim, len(inputs))
-        outputs = np.asarray(sim.data[probe][first:])
-        steps = self.steps(sim.dt)
+        return np.argmax(self.settled(sim.data[probe][first:], sim.dt, average), axis=1)
+
+    def settled(self, outputs, dt, average=None):
+        """Each sample's mean of ``outputs`` (whole presentations, steps x dims) over its end.
+
+        ``average`` as in `test`: by default the steps after ``learn_after``.
+        """
+        outputs = np.asarray(outputs)
+        steps = self.steps(dt)
         if average is None:  # the steps that learn, after the network has settled
-            keep = self.learning_steps(sim.dt)
+            keep = self.learning_steps(dt)
         else:
             keep = max(1, int(round(average * steps)))
-        per_sample = outputs.reshape(len(inputs), steps, -1)[:, -keep:].mean(axis=1)
-        return np.argmax(per_sample, axis=1)
+        return outputs.reshape(len(outputs) // steps, steps, -1)[:, -keep:].mean(axis=1)
 
     def _run(self, sim, n_samples):
         self.start = sim.time
